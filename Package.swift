@@ -1,0 +1,46 @@
+// swift-tools-version: 6.0
+// tinyc: a TinyML deployment compiler. See docs/architecture.md for the pipeline.
+import PackageDescription
+
+let strict: [SwiftSetting] = []
+
+let package = Package(
+    name: "tinyc",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "tinyc", targets: ["tinyc"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // The typed graph IR, shape inference, verifier and TFLite-exact quantization math.
+        .target(name: "TinycIR", swiftSettings: strict),
+        // Model readers: net.json (later TFLite, ONNX) -> Graph.
+        .target(name: "TinycFrontends", dependencies: ["TinycIR"], swiftSettings: strict),
+        // The oracle: runs float and int8 graphs with exactly the C runtime's integer arithmetic.
+        .target(name: "TinycReference", dependencies: ["TinycIR"], swiftSettings: strict),
+        // Graph -> graph passes (batch-norm folding, fusion, post-training quantization).
+        .target(name: "TinycPasses", dependencies: ["TinycIR", "TinycReference"], swiftSettings: strict),
+        // Execution order, tensor lifetimes and the arena plan.
+        .target(name: "TinycSchedule", dependencies: ["TinycIR"], swiftSettings: strict),
+        // Graph + schedule -> C sources calling Runtime-C.
+        .target(name: "TinycCodegenC", dependencies: ["TinycIR", "TinycSchedule"], swiftSettings: strict),
+        // The command line, as a library so tests can drive it.
+        .target(
+            name: "TinycCLI",
+            dependencies: [
+                "TinycIR", "TinycFrontends", "TinycPasses", "TinycSchedule", "TinycReference", "TinycCodegenC",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict),
+        .executableTarget(name: "tinyc", dependencies: ["TinycCLI"], swiftSettings: strict),
+
+        .testTarget(name: "TinycIRTests", dependencies: ["TinycIR"]),
+        .testTarget(name: "TinycFrontendsTests", dependencies: ["TinycFrontends"]),
+        .testTarget(name: "TinycReferenceTests", dependencies: ["TinycReference", "TinycFrontends"]),
+        .testTarget(name: "TinycPassesTests", dependencies: ["TinycPasses", "TinycFrontends"]),
+        .testTarget(name: "TinycScheduleTests", dependencies: ["TinycSchedule"]),
+        .testTarget(name: "TinycCLITests", dependencies: ["TinycCLI"]),
+    ]
+)

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Every kernel of the tinyc C runtime. Naming: tc_<op>_<format>_<impl>; `_ref` kernels are portable
+ * C99 and always present. All int8 kernels are bit-exact with TFLite Micro's reference kernels.
+ * Shapes below use the fields of the params struct (tc_types.h). */
+#ifndef TINYC_TC_KERNELS_H
+#define TINYC_TC_KERNELS_H
+
+#include "tinyc/tc_types.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Int8 2-D convolution, per-channel requantization.
+ *   input  : (input.h, input.w, input.c)                   s8
+ *   filter : (output.c, kernel.h, kernel.w, input.c)       s8, symmetric
+ *   bias   : (output.c,)                                   s32, may be NULL
+ *   output : (output.h, output.w, output.c)                s8
+ * Bit-exact with TFLM reference_integer_ops::ConvPerChannel. */
+void tc_conv2d_s8_ref(const tc_conv2d_params *p, const int8_t *input, const int8_t *filter,
+                      const int32_t *bias, int8_t *output);
+
+/* Int8 depthwise convolution.
+ *   input  : (input.h, input.w, input.c)                   s8
+ *   filter : (kernel.h, kernel.w, output.c)                s8, symmetric
+ *   bias   : (output.c,)                                   s32, may be NULL
+ *   output : (output.h, output.w, output.c)                s8
+ * Bit-exact with TFLM reference_integer_ops::DepthwiseConvPerChannel. */
+void tc_dwconv_s8_ref(const tc_dwconv_params *p, const int8_t *input, const int8_t *filter,
+                      const int32_t *bias, int8_t *output);
+
+/* Int8 fully connected.
+ *   input  : (in_features,)                                s8
+ *   filter : (out_features, in_features)                   s8, symmetric
+ *   bias   : (out_features,)                               s32, may be NULL
+ *   output : (out_features,)                               s8 */
+void tc_fc_s8_ref(const tc_fc_params *p, const int8_t *input, const int8_t *filter,
+                  const int32_t *bias, int8_t *output);
+
+/* Int8 max / average pooling, (input.h, input.w, input.c) -> (output.h, output.w, output.c). */
+void tc_maxpool_s8_ref(const tc_pool_params *p, const int8_t *input, int8_t *output);
+void tc_avgpool_s8_ref(const tc_pool_params *p, const int8_t *input, int8_t *output);
+
+/* Int8 elementwise add, (size,) + (size,) -> (size,). */
+void tc_add_s8_ref(const tc_add_params *p, const int8_t *input1, const int8_t *input2, int8_t *output);
+
+/* Int8 mean over h and w, (input.h, input.w, input.c) -> (input.c,). */
+void tc_mean_s8_ref(const tc_mean_params *p, const int8_t *input, int8_t *output);
+
+/* Int8 softmax over rows of `depth` values, (rows, depth) -> (rows, depth). */
+void tc_softmax_s8_ref(const tc_softmax_params *p, const int8_t *input, int8_t *output);
+
+/* Int8 constant pad, (input.h, input.w, input.c) -> (output.h, output.w, output.c). */
+void tc_pad_s8_ref(const tc_pad_params *p, const int8_t *input, int8_t *output);
+
+/* Concatenation; inputs[i] is (outer, inner[i]) bytes, output (outer, sum(inner)). */
+void tc_concat_s8_ref(const tc_concat_params *p, const int8_t *const *inputs, int8_t *output);
+
+/* Clamp to [act_min, act_max], (size,) -> (size,); input and output may alias. */
+void tc_clamp_s8_ref(const tc_clamp_params *p, const int8_t *input, int8_t *output);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TINYC_TC_KERNELS_H */

@@ -1,0 +1,23 @@
+/// Element types a tensor can have.
+public enum DType: String, Hashable, Sendable, CaseIterable {
+    case f32 = "float32"
+    case s32 = "int32"
+    case s8 = "int8"
+
+    /// Bytes per element.
+    public var size: Int {
+        switch self {
+        case .f32, .s32: 4
+        case .s8: 1
+        }
+    }
+
+    /// The short name used in the textual IR (`s8[1,8,8,1]`).
+    public var shortName: String {
+        switch self {
+        case .f32: "f32"
+        case .s32: "s32"
+        case .s8: "s8"
+        }
+    }
+}

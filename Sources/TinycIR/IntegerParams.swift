@@ -1,0 +1,126 @@
+/// The integer parameters of a quantized node, computed once at compile time exactly as TFLite
+/// Micro's Prepare functions do. The reference interpreter and the C code generator both read them,
+/// so the Swift oracle and the emitted `tc_*_params` structs can never disagree on a constant.
+public enum IntegerParams: Hashable, Sendable {
+    /// conv2d, depthwise_conv2d and fully_connected.
+    case conv(Conv)
+    /// max_pool2d / avg_pool2d (input and output share scale and zero point).
+    case pool(pads: Pads, actMin: Int32, actMax: Int32)
+    case add(Add)
+    case mean(Mean)
+    case softmax(Softmax)
+    case pad(value: Int32)
+    case clamp(actMin: Int32, actMax: Int32)
+    /// reshape and concat move bytes only.
+    case copy
+
+    public struct Conv: Hashable, Sendable {
+        public var pads: Pads
+        public var inputOffset: Int32, outputOffset: Int32
+        public var actMin: Int32, actMax: Int32
+        /// One per output channel.
+        public var multipliers: [QuantMath.Multiplier]
+    }
+
+    public struct Add: Hashable, Sendable {
+        public var input1Offset: Int32, input2Offset: Int32, outputOffset: Int32
+        public var leftShift: Int32
+        public var input1: QuantMath.Multiplier, input2: QuantMath.Multiplier, output: QuantMath.Multiplier
+        public var actMin: Int32, actMax: Int32
+    }
+
+    public struct Mean: Hashable, Sendable {
+        public var inputOffset: Int32, outputOffset: Int32
+        /// Already rescaled by 1/N (TFLite QuantizedMeanOrSum).
+        public var multiplier: QuantMath.Multiplier
+        public var actMin: Int32, actMax: Int32
+    }
+
+    public struct Softmax: Hashable, Sendable {
+        public var inputMultiplier: Int32, inputLeftShift: Int32, diffMin: Int32
+    }
+
+    /// Parameters of node `index` of a quantized graph. Throws when a multiplier is out of the range
+    /// the TFLite kernels accept (e.g. an add whose output scale is tiny compared to its inputs).
+    public static func of(_ index: Int, in graph: Graph) throws(GraphError) -> IntegerParams {
+        let node = graph.nodes[index]
+        let x = graph.type(node.inputs[0])
+        let y = graph.type(node.outputs[0])
+        let (sIn, zIn) = x.quantization.perTensorParameters ?? (1, 0)
+        let (sOut, zOut) = y.quantization.perTensorParameters ?? (1, 0)
+        func range(_ act: Activation) -> (min: Int32, max: Int32) {
+            QuantMath.activationRange(act, scale: sOut, zeroPoint: zOut)
+        }
+        func conv(_ pads: Pads, _ act: Activation, channels: Int, floatProduct: Bool) -> IntegerParams {
+            let w = graph.type(node.inputs[1]).quantization
+            let multipliers = (0..<channels).map { c -> QuantMath.Multiplier in
+                // TFLM conv/depthwise form the product in double; its per-tensor FULLY_CONNECTED
+                // (GetQuantizedConvolutionMultipler) multiplies the float scales first.
+                let product = floatProduct ? Double(sIn * w.scale(channel: c)) : Double(sIn) * Double(w.scale(channel: c))
+                return QuantMath.quantizeMultiplier(product / Double(sOut))
+            }
+            let r = range(act)
+            return .conv(Conv(pads: pads, inputOffset: -zIn, outputOffset: zOut, actMin: r.min, actMax: r.max, multipliers: multipliers))
+        }
+        func windowPads(_ kernel: HW, _ stride: HW, _ dilation: HW, _ padding: Padding) -> Pads {
+            WindowGeometry.pads(input: HW(x.shape[1], x.shape[2]), kernel: kernel, stride: stride, dilation: dilation, padding: padding)
+        }
+
+        switch node.op {
+        case .conv2d(let a):
+            let w = graph.type(node.inputs[1]).shape
+            return conv(windowPads(HW(w[1], w[2]), a.stride, a.dilation, a.padding), a.activation, channels: w[0], floatProduct: false)
+        case .depthwiseConv2d(let a):
+            let w = graph.type(node.inputs[1]).shape
+            return conv(windowPads(HW(w[1], w[2]), a.stride, a.dilation, a.padding), a.activation, channels: w[3], floatProduct: false)
+        case .fullyConnected(let a):
+            let w = graph.type(node.inputs[1])
+            let perTensor = w.quantization.scales.count == 1
+            return conv(.zero, a.activation, channels: w.shape[0], floatProduct: perTensor)
+        case .maxPool2d(let a), .avgPool2d(let a):
+            let r = range(a.activation)
+            return .pool(pads: windowPads(a.kernel, a.stride, .one, a.padding), actMin: r.min, actMax: r.max)
+        case .add(let act):
+            let (s2, z2) = graph.type(node.inputs[1]).quantization.perTensorParameters ?? (1, 0)
+            let leftShift: Int32 = 20
+            let twiceMax = 2 * Double(max(sIn, s2))
+            let m1 = QuantMath.quantizeMultiplier(Double(sIn) / twiceMax)
+            let m2 = QuantMath.quantizeMultiplier(Double(s2) / twiceMax)
+            let realOut = twiceMax / (Double(1 << leftShift) * Double(sOut))
+            guard realOut < 1 else {
+                throw .node(index, node, "output scale \(sOut) is too small for input scales \(sIn) and \(s2) (TFLite add needs 2·max(s1,s2) < 2^20·s_out)")
+            }
+            let r = range(act)
+            return .add(Add(input1Offset: -zIn, input2Offset: -z2, outputOffset: zOut, leftShift: leftShift,
+                            input1: m1, input2: m2, output: QuantMath.quantizeMultiplier(realOut), actMin: r.min, actMax: r.max))
+        case .mean:
+            let n = Int64(x.shape[1] * x.shape[2])
+            let base = QuantMath.quantizeMultiplier(Double(sIn) / Double(sOut))
+            // TFLite QuantizedMeanOrSum folds 1/N into the multiplier: shift by up to log2(N) bits
+            // (at most 32, and keeping the final shift ≥ −31), then divide with truncation.
+            var k = Int32(63 - UInt64(n).leadingZeroBitCount)
+            k = min(k, 32, 31 + base.shift)
+            let mult = Int32(truncatingIfNeeded: (Int64(base.mult) << Int64(k)) / n)
+            return .mean(Mean(inputOffset: -zIn, outputOffset: zOut,
+                              multiplier: QuantMath.Multiplier(mult: mult, shift: base.shift - k),
+                              actMin: Int32(Int8.min), actMax: Int32(Int8.max)))
+        case .softmax(let beta):
+            // TFLM CalculateSoftmaxParams: kScaledDiffIntegerBits = 5, input scaled into Q5.26.
+            let scaledDiffIntegerBits = 5
+            let real = min(Double(beta) * Double(sIn) * Double(1 << (31 - scaledDiffIntegerBits)), Double((Int64(1) << 31) - 1))
+            let m = QuantMath.quantizeMultiplier(real)
+            let maxInputRescaled = Double((1 << scaledDiffIntegerBits) - 1) * Double(Int64(1) << (31 - scaledDiffIntegerBits))
+                / Double(Int64(1) << Int64(m.shift))
+            return .softmax(Softmax(inputMultiplier: m.mult, inputLeftShift: m.shift, diffMin: -Int32(maxInputRescaled.rounded(.down))))
+        case .pad:
+            return .pad(value: zIn)
+        case .activation(let act):
+            let r = range(act)
+            return .clamp(actMin: r.min, actMax: r.max)
+        case .reshape, .concat:
+            return .copy
+        case .batchNorm:
+            throw .node(index, node, "batch_norm has no integer kernel; it must be folded before quantization")
+        }
+    }
+}

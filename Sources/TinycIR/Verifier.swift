@@ -1,0 +1,97 @@
+/// Checks the invariants every stage relies on; the pipeline runs it after every pass.
+///
+/// Guarantees on success: one input and one output; every tensor has positive dimensions; constant
+/// data has exactly `byteCount` bytes; nodes are in topological order and every non-constant tensor
+/// is a graph input or the output of exactly one node; every output shape equals `ShapeInference`;
+/// every node is either all-float or fully quantized with the TFLite int8 conventions.
+public enum Verifier {
+    public static func verify(_ graph: Graph) throws(GraphError) {
+        guard graph.inputs.count == 1 else { throw GraphError(.graph, "expected exactly one graph input, got \(graph.inputs.count)") }
+        guard graph.outputs.count == 1 else { throw GraphError(.graph, "expected exactly one graph output, got \(graph.outputs.count)") }
+        for (i, tensor) in graph.tensors.enumerated() {
+            guard !tensor.type.shape.isEmpty, tensor.type.shape.allSatisfy({ $0 > 0 }) else {
+                throw GraphError(.tensor(name: tensor.name), "dimensions must be positive, got \(tensor.type.shape)")
+            }
+            if let data = graph.constants[TensorID(i)], data.bytes.count != tensor.type.byteCount {
+                throw GraphError(.tensor(name: tensor.name), "has \(data.bytes.count) bytes of data, \(tensor.type.dtype.rawValue)\(tensor.type.shape) needs \(tensor.type.byteCount)")
+            }
+        }
+        for id in graph.inputs where graph.isConstant(id) {
+            throw GraphError(.tensor(name: graph[id].name), "a graph input cannot be a constant")
+        }
+        var available = Set(graph.inputs).union(graph.constants.keys)
+        for (index, node) in graph.nodes.enumerated() {
+            for t in node.inputs where !available.contains(t) {
+                throw .node(index, node, "input '\(graph[t].name)' is not computed before this node (missing producer or a cycle)")
+            }
+            guard node.outputs.count == 1 else { throw .node(index, node, "must have exactly one output, got \(node.outputs.count)") }
+            let out = node.outputs[0]
+            guard !available.contains(out) else {
+                throw .node(index, node, "output '\(graph[out].name)' is already a graph input, a constant or another node's output")
+            }
+            let expected = try ShapeInference.outputShape(of: index, in: graph)
+            guard graph.type(out).shape == expected else {
+                throw .node(index, node, "output '\(graph[out].name)' is declared \(graph.type(out).shape), the op computes \(expected)")
+            }
+            try verifyTypes(index, in: graph)
+            available.insert(out)
+        }
+        for id in graph.outputs where !available.contains(id) {
+            throw GraphError(.tensor(name: graph[id].name), "graph output is never computed")
+        }
+    }
+
+    /// A node is float (every tensor f32) or quantized (s8 activations with per-tensor quantization,
+    /// s8 symmetric weights, s32 bias with zero point 0).
+    static func verifyTypes(_ index: Int, in graph: Graph) throws(GraphError) {
+        let node = graph.nodes[index]
+        let x = graph.type(node.inputs[0])
+        let y = graph.type(node.outputs[0])
+        func fail(_ message: String) -> GraphError { .node(index, node, message) }
+        switch x.dtype {
+        case .f32:
+            for t in node.inputs + node.outputs where graph.type(t).dtype != .f32 {
+                throw fail("mixes float and quantized tensors: '\(graph[t].name)' is \(graph.type(t).dtype.rawValue)")
+            }
+        case .s8:
+            for t in node.outputs + node.inputs where !graph.isConstant(t) || t == node.inputs[0] {
+                guard graph.type(t).dtype == .s8, graph.type(t).quantization.perTensorParameters != nil else {
+                    throw fail("activation '\(graph[t].name)' must be int8 with per-tensor quantization")
+                }
+            }
+            if case .batchNorm = node.op { throw fail("batch_norm must be folded before quantization") }
+            switch node.op {
+            case .conv2d, .depthwiseConv2d, .fullyConnected:
+                let w = graph.type(node.inputs[1])
+                guard w.dtype == .s8, !w.quantization.scales.isEmpty, w.quantization.zeroPoints.allSatisfy({ $0 == 0 }) else {
+                    throw fail("weights '\(graph[node.inputs[1]].name)' must be int8, symmetric (zero point 0), with a scale")
+                }
+                let channels = w.shape[node.op.isDepthwise ? 3 : 0]
+                guard w.quantization.scales.count == 1 || w.quantization.scales.count == channels else {
+                    throw fail("weights have \(w.quantization.scales.count) scales for \(channels) output channels")
+                }
+                if node.inputs.count == 3 {
+                    let b = graph.type(node.inputs[2])
+                    guard b.dtype == .s32, b.quantization.zeroPoints.allSatisfy({ $0 == 0 }) else {
+                        throw fail("bias '\(graph[node.inputs[2]].name)' must be int32 with zero point 0")
+                    }
+                }
+            case .add, .maxPool2d, .avgPool2d, .mean, .activation, .reshape, .softmax, .pad, .concat, .batchNorm:
+                break
+            }
+            if case .softmax = node.op, y.quantization != .perTensor(scale: 1.0 / 256, zeroPoint: -128) {
+                throw fail("int8 softmax output must have scale 1/256 and zero point -128")
+            }
+        case .s32:
+            throw fail("input '\(graph[node.inputs[0]].name)' must be float32 or int8, got int32")
+        }
+    }
+}
+
+extension Op {
+    /// True for depthwise convolutions (weights' channel axis is 3, not 0).
+    public var isDepthwise: Bool {
+        if case .depthwiseConv2d = self { return true }
+        return false
+    }
+}

@@ -1,0 +1,2 @@
+import TinycCLI
+TinycCommand.main()
