@@ -56,7 +56,9 @@ public enum IntegerParams: Hashable, Sendable {
             let multipliers = (0..<channels).map { c -> QuantMath.Multiplier in
                 // TFLM conv/depthwise form the product in double; its per-tensor FULLY_CONNECTED
                 // (GetQuantizedConvolutionMultipler) multiplies the float scales first.
-                let product = floatProduct ? Double(sIn * w.scale(channel: c)) : Double(sIn) * Double(w.scale(channel: c))
+                // A single scale (per-tensor, or per-channel with one entry) is broadcast over channels.
+                let sW = w.scales.count == 1 ? w.scales[0] : w.scale(channel: c)
+                let product = floatProduct ? Double(sIn * sW) : Double(sIn) * Double(sW)
                 return QuantMath.quantizeMultiplier(product / Double(sOut))
             }
             let r = range(act)
@@ -64,6 +66,15 @@ public enum IntegerParams: Hashable, Sendable {
         }
         func windowPads(_ kernel: HW, _ stride: HW, _ dilation: HW, _ padding: Padding) -> Pads {
             WindowGeometry.pads(input: HW(x.shape[1], x.shape[2]), kernel: kernel, stride: stride, dilation: dilation, padding: padding)
+        }
+
+        // Scales must be finite; activation scales positive, weight scales non-negative (0 = dead channel).
+        var activations = [node.inputs[0], node.outputs[0]]
+        if case .add = node.op { activations.append(node.inputs[1]) }
+        for t in node.inputs + node.outputs {
+            for s in graph.type(t).quantization.scales where !s.isFinite || s < 0 || (s == 0 && activations.contains(t)) {
+                throw .node(index, node, "tensor '\(graph[t].name)' has scale \(s); scales must be finite and positive")
+            }
         }
 
         switch node.op {
@@ -108,6 +119,10 @@ public enum IntegerParams: Hashable, Sendable {
             // TFLM CalculateSoftmaxParams: kScaledDiffIntegerBits = 5, input scaled into Q5.26.
             let scaledDiffIntegerBits = 5
             let real = min(Double(beta) * Double(sIn) * Double(1 << (31 - scaledDiffIntegerBits)), Double((Int64(1) << 31) - 1))
+            // TFLite QuantizeMultiplierGreaterThanOne requires real > 1 (so the shift is ≥ 1).
+            guard real > 1 else {
+                throw .node(index, node, "beta \(beta) × input scale \(sIn) is too small for the int8 softmax (TFLite needs beta·s_in·2^26 > 1)")
+            }
             let m = QuantMath.quantizeMultiplier(real)
             let maxInputRescaled = Double((1 << scaledDiffIntegerBits) - 1) * Double(Int64(1) << (31 - scaledDiffIntegerBits))
                 / Double(Int64(1) << Int64(m.shift))

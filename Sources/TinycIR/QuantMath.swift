@@ -14,7 +14,9 @@ public enum QuantMath {
 
     /// TFLite `QuantizeMultiplier`: frexp, round half away from zero, renormalise 2^31, flush tiny values.
     public static func quantizeMultiplier(_ m: Double) -> Multiplier {
-        if m == 0 { return Multiplier(mult: 0, shift: 0) }
+        // Non-finite values cannot come from valid (positive, finite) scales; map them to 0
+        // rather than trapping in the Int32 conversion below.
+        if m == 0 || !m.isFinite { return Multiplier(mult: 0, shift: 0) }
         let fr = frexp(m)
         var q = (fr.0 * Double(1 << 31)).rounded(.toNearestOrAwayFromZero)
         var e = fr.1
@@ -60,7 +62,13 @@ public enum QuantMath {
     /// quantizing 0 and 6 in float32 with round-half-away-from-zero.
     public static func activationRange(_ act: Activation, scale: Float, zeroPoint: Int32) -> (min: Int32, max: Int32) {
         let qmin = Int32(Int8.min), qmax = Int32(Int8.max)
-        func quantize(_ f: Float) -> Int32 { zeroPoint + Int32((f / scale).rounded(.toNearestOrAwayFromZero)) }
+        // Saturating: a tiny scale or an extreme zero point (which TFLite rejects in Prepare) must not
+        // trap; the result is clamped to [qmin, qmax] below anyway.
+        func quantize(_ f: Float) -> Int32 {
+            let t = (f / scale).rounded(.toNearestOrAwayFromZero)
+            let bounded = t.isNaN ? 0 : Int64(min(max(t, -1e12), 1e12))
+            return Int32(clamping: Int64(zeroPoint) + bounded)
+        }
         switch act {
         case .none: return (qmin, qmax)
         case .relu: return (max(qmin, quantize(0)), qmax)

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* TFLite-exact integer helpers (ALGORITHMS.md §3.4), shared by every int8 kernel.
+ *
+ * The definitions follow gemmlowp's fixedpoint.h semantics, restated here in C99:
+ *   tc_srdhm   SaturatingRoundingDoublingHighMul: round(a*b / 2^31), ties toward +inf,
+ *              INT32_MIN*INT32_MIN saturates to INT32_MAX.
+ *   tc_rdbpot  RoundingDivideByPOT: x / 2^e rounded to nearest, ties away from zero.
+ *   tc_mbqm    MultiplyByQuantizedMultiplier with TFLite's default double rounding.
+ *
+ * No signed overflow and no left shift of a negative value anywhere (UBSan clean): wrapping and
+ * left shifts go through uint32_t. Right shifts of negative values are implementation-defined in
+ * C99, and every compiler we target (gcc, clang, arm-none-eabi-gcc) makes them arithmetic. */
+#ifndef TINYC_TC_REQUANT_H
+#define TINYC_TC_REQUANT_H
+
+#include <stdint.h>
+
+#include "tinyc/tc_assert.h"
+
+/* x * 2^shift with 0 <= shift <= 31, wrapping like the two's-complement machine does
+ * (TFLite writes `x * (1 << shift)`, which is UB on overflow in C; the wrapped value is what it
+ * computes on every real target). */
+static inline int32_t tc_shl_wrap(int32_t x, int shift)
+{
+    return (int32_t)((uint32_t)x << shift);
+}
+
+/* a + b wrapping (int32 accumulator + int32 bias can overflow only for "dead" channels whose
+ * bias is +-2^31-1; their multiplier is 0 so the wrapped value never reaches the output). */
+static inline int32_t tc_add_wrap(int32_t a, int32_t b)
+{
+    return (int32_t)((uint32_t)a + (uint32_t)b);
+}
+
+/* SaturatingRoundingDoublingHighMul(a, b) = round(a*b / 2^31), ties toward +infinity.
+ * gemmlowp writes it as (ab + (ab >= 0 ? 2^30 : 1 - 2^30)) / 2^31 with C's truncating division;
+ * that equals floor((ab + 2^30) / 2^31) for every ab (both round half up), and the floor form is
+ * one add + arithmetic shift (SMULL, ADDS, ADC, LSRS on Cortex-M4). The only result that does not
+ * fit in int32 is INT32_MIN*INT32_MIN = 2^62, which saturates to INT32_MAX. */
+static inline int32_t tc_srdhm(int32_t a, int32_t b)
+{
+    int64_t ab;
+    if (a == INT32_MIN && b == INT32_MIN)
+        return INT32_MAX;
+    ab = (int64_t)a * (int64_t)b;
+    return (int32_t)((ab + ((int64_t)1 << 30)) >> 31);
+}
+
+/* RoundingDivideByPOT(x, e), 0 <= e <= 31: x / 2^e rounded to nearest, ties away from zero
+ * (the remainder of a negative x is compared against a threshold one larger). */
+static inline int32_t tc_rdbpot(int32_t x, int e)
+{
+    int32_t mask = (int32_t)(((uint32_t)1 << e) - 1u);
+    int32_t rem = x & mask;
+    int32_t thr = (mask >> 1) + (x < 0 ? 1 : 0);
+    return (x >> e) + (rem > thr ? 1 : 0);
+}
+
+/* MultiplyByQuantizedMultiplier(x, mult, shift), double rounding (TFLite's default build):
+ * shift > 0 multiplies x by 2^shift first, shift <= 0 divides the high product by 2^-shift.
+ * mult is in [2^30, 2^31) or 0, shift in [-31, 30]. */
+static inline int32_t tc_mbqm(int32_t x, int32_t mult, int32_t shift)
+{
+    int left = shift > 0 ? (int)shift : 0;
+    int right = shift > 0 ? 0 : (int)-shift;
+    return tc_rdbpot(tc_srdhm(tc_shl_wrap(x, left), mult), right);
+}
+
+/* Saturating x * 2^e for 0 <= e < 31 (gemmlowp SaturatingRoundingMultiplyByPOT, positive
+ * exponent): clamps to [INT32_MIN, INT32_MAX] instead of wrapping. */
+static inline int32_t tc_sat_shl(int32_t x, int e)
+{
+    int32_t thr = (int32_t)(((uint32_t)1 << (31 - e)) - 1u);
+    if (x > thr)
+        return INT32_MAX;
+    if (x < -thr)
+        return INT32_MIN;
+    return tc_shl_wrap(x, e);
+}
+
+static inline int32_t tc_min_i32(int32_t a, int32_t b) { return a < b ? a : b; }
+static inline int32_t tc_max_i32(int32_t a, int32_t b) { return a > b ? a : b; }
+
+/* Clamps to [lo, hi] (the fused activation range, already in the output's quantized domain). */
+static inline int32_t tc_clamp_i32(int32_t x, int32_t lo, int32_t hi)
+{
+    return x < lo ? lo : (x > hi ? hi : x);
+}
+
+/* Clamps to [lo, hi] and narrows to int8 (lo/hi are within [-128, 127]). */
+static inline int8_t tc_sat_s8(int32_t x, int32_t lo, int32_t hi)
+{
+    return (int8_t)tc_clamp_i32(x, lo, hi);
+}
+
+#endif /* TINYC_TC_REQUANT_H */

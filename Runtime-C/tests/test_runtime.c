@@ -1,0 +1,458 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Host unit tests for the tinyc C runtime: the TFLite requantization helpers against hand-computed
+ * TFLite values, and tiny hand-computed kernel cases. Run with ./run.sh (ASan + UBSan).
+ * The exhaustive kernel-vs-reference comparison lives in the Swift RuntimeHostTests. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tinyc/tc_board.h"
+#include "tinyc/tc_kernels.h"
+#include "tc_requant.h"
+
+static int passed, failed;
+
+#define CHECK_EQ(expr, want)                                                                   \
+    do {                                                                                       \
+        long long got_ = (long long)(expr), want_ = (long long)(want);                         \
+        if (got_ == want_) {                                                                   \
+            passed++;                                                                          \
+        } else {                                                                               \
+            failed++;                                                                          \
+            printf("FAIL %s:%d: %s = %lld, want %lld\n", __FILE__, __LINE__, #expr, got_, want_); \
+        }                                                                                      \
+    } while (0)
+
+/* Compares n int8 values; one pass/fail per array. */
+static void check_s8(const char *what, int line, const int8_t *got, const int8_t *want, int n)
+{
+    int i;
+    for (i = 0; i < n; i++) {
+        if (got[i] != want[i]) {
+            failed++;
+            printf("FAIL line %d: %s[%d] = %d, want %d\n", line, what, i, got[i], want[i]);
+            return;
+        }
+    }
+    passed++;
+}
+#define CHECK_S8(got, want) check_s8(#got, __LINE__, got, want, (int)sizeof(want))
+
+/* Board hooks for the test program (kernels call tc_board_panic on a failed TC_ASSERT). */
+void tc_board_init(void) {}
+void tc_board_write(const char *s, size_t n) { fwrite(s, 1, n, stdout); }
+void tc_board_exit(int code) { exit(code); }
+void tc_board_panic(const char *file, int line)
+{
+    printf("panic at %s:%d\n", file, line);
+    exit(3);
+}
+
+/* gemmlowp's SRDHM written literally (nudge + truncating division), to cross-check the floor
+ * form tc_srdhm uses. */
+static int32_t srdhm_literal(int32_t a, int32_t b)
+{
+    int64_t ab = (int64_t)a * b;
+    int64_t nudge = ab >= 0 ? (1 << 30) : (1 - (1 << 30));
+    if (a == INT32_MIN && b == INT32_MIN)
+        return INT32_MAX;
+    return (int32_t)((ab + nudge) / ((int64_t)1 << 31));
+}
+
+static uint32_t rng = 12345u;
+static int32_t next_i32(void)
+{
+    rng = rng * 1664525u + 1013904223u; /* LCG; the high bits are good enough here */
+    return (int32_t)(rng ^ (rng >> 16));
+}
+
+static void test_srdhm(void)
+{
+    int i;
+    CHECK_EQ(tc_srdhm(INT32_MIN, INT32_MIN), INT32_MAX); /* the one saturating case */
+    CHECK_EQ(tc_srdhm(INT32_MIN, INT32_MAX), -2147483647);
+    CHECK_EQ(tc_srdhm(INT32_MAX, INT32_MAX), 2147483646);
+    CHECK_EQ(tc_srdhm(INT32_MIN, 1 << 30), -1073741824);
+    CHECK_EQ(tc_srdhm(1, 1 << 30), 1);   /*  0.5 -> 1  (ties toward +inf) */
+    CHECK_EQ(tc_srdhm(-1, 1 << 30), 0);  /* -0.5 -> 0 */
+    CHECK_EQ(tc_srdhm(3, 1 << 30), 2);   /*  1.5 -> 2 */
+    CHECK_EQ(tc_srdhm(-3, 1 << 30), -1); /* -1.5 -> -1 */
+    CHECK_EQ(tc_srdhm(0, INT32_MIN), 0);
+    CHECK_EQ(tc_srdhm(12345, 1726233989), 9923); /* ALGORITHMS.md §3.4 worked example */
+    CHECK_EQ(tc_srdhm(318, 1726233989), 256);
+    {
+        int bad = 0;
+        for (i = 0; i < 200000; i++) {
+            int32_t a = next_i32(), b = next_i32();
+            if (i % 4 == 1) a >>= (i % 29); /* small magnitudes too */
+            if (tc_srdhm(a, b) != srdhm_literal(a, b)) bad++;
+        }
+        CHECK_EQ(bad, 0);
+    }
+}
+
+static void test_rdbpot(void)
+{
+    int i;
+    CHECK_EQ(tc_rdbpot(5, 1), 3);   /*  2.5  -> 3 */
+    CHECK_EQ(tc_rdbpot(-5, 1), -3); /* -2.5  -> -3 (ties away from zero) */
+    CHECK_EQ(tc_rdbpot(-4, 1), -2);
+    CHECK_EQ(tc_rdbpot(-6, 2), -2); /* -1.5  -> -2 */
+    CHECK_EQ(tc_rdbpot(6, 2), 2);   /*  1.5  -> 2 */
+    CHECK_EQ(tc_rdbpot(-5, 2), -1); /* -1.25 -> -1 */
+    CHECK_EQ(tc_rdbpot(-7, 2), -2); /* -1.75 -> -2 */
+    CHECK_EQ(tc_rdbpot(-123, 0), -123);
+    CHECK_EQ(tc_rdbpot(INT32_MIN, 31), -1);
+    CHECK_EQ(tc_rdbpot(INT32_MAX, 31), 1);
+    CHECK_EQ(tc_rdbpot(-(1 << 30), 31), -1); /* -0.5 -> -1 */
+    CHECK_EQ(tc_rdbpot(1 << 30, 31), 1);     /*  0.5 -> 1 */
+    CHECK_EQ(tc_rdbpot(-(1 << 30) + 1, 31), 0);
+    {
+        int bad = 0; /* x / 2^e is exact in double, and round() rounds half away from zero */
+        for (i = 0; i < 200000; i++) {
+            int32_t x = next_i32();
+            int e = i % 32;
+            if (tc_rdbpot(x, e) != (int32_t)round(ldexp((double)x, -e))) bad++;
+        }
+        CHECK_EQ(bad, 0);
+    }
+}
+
+static void test_mbqm(void)
+{
+    /* QuantizeMultiplier(0.0015700007) = (1726233989, -9) (ALGORITHMS.md §3.4) */
+    CHECK_EQ(tc_mbqm(12345, 1726233989, -9), 19);
+    CHECK_EQ(tc_mbqm(12345, 1726233989, -9) - 128, -109);
+    CHECK_EQ(tc_mbqm(318, 1726233989, -9), 1);   /* exact 0.49926: double rounding gives 1 */
+    CHECK_EQ(tc_mbqm(-318, 1726233989, -9), -1); /* and -1 for the negative */
+    CHECK_EQ(tc_mbqm(317, 1726233989, -9), 0);
+    /* QuantizeMultiplier(1.0) = (1073741824, 1): a left shift, then the identity */
+    CHECK_EQ(tc_mbqm(100, 1073741824, 1), 100);
+    CHECK_EQ(tc_mbqm(-7, 1073741824, 1), -7);
+    /* QuantizeMultiplier(3.0) = (1610612736, 2) */
+    CHECK_EQ(tc_mbqm(-41, 1610612736, 2), -123);
+    /* TinyEngine demo layer 0 channel 0: M = 0.006841254 -> (1880509685, -7); 1000*M = 6.84 */
+    CHECK_EQ(tc_mbqm(1000, 1880509685, -7), 7);
+    CHECK_EQ(tc_mbqm(-1000, 1880509685, -7), -7);
+    /* dead channel: multiplier 0 maps everything, even a saturated bias, to 0 */
+    CHECK_EQ(tc_mbqm(2147483647, 0, 0), 0);
+    CHECK_EQ(tc_mbqm(INT32_MIN, 0, 0), 0);
+    /* 0.25 = (1073741824, -1): 33 * 0.25 = 8.25, but double rounding gives 16.5 -> 17 -> 8.5 -> 9 */
+    CHECK_EQ(tc_mbqm(33, 1073741824, -1), 9);
+    CHECK_EQ(tc_mbqm(-6, 1073741824, -1), -2);  /* -1.5 -> -2 */
+    CHECK_EQ(tc_mbqm(-25, 1073741824, -1), -6); /* -6.25: -12.5 -> -12, -6 */
+}
+
+static void test_sat_shl(void)
+{
+    CHECK_EQ(tc_sat_shl(1 << 28, 2), 1 << 30);
+    CHECK_EQ(tc_sat_shl(1 << 29, 2), INT32_MAX);
+    CHECK_EQ(tc_sat_shl(-(1 << 29), 2), INT32_MIN);
+    CHECK_EQ(tc_sat_shl(-(1 << 29) + 1, 2), INT32_MIN + 4);
+    CHECK_EQ(tc_sat_shl(-5, 3), -40);
+    CHECK_EQ(tc_shl_wrap(-5, 3), -40);
+    CHECK_EQ(tc_add_wrap(INT32_MAX, 1), INT32_MIN);
+}
+
+static const int32_t mult_one[4] = {1073741824, 1073741824, 1073741824, 1073741824}; /* 1.0 */
+static const int32_t shift_one[4] = {1, 1, 1, 1};
+
+static void test_conv(void)
+{
+    /* 1x1 conv, input (1, 2, 2), output (1, 2, 2); channel 0 multiplier 1.0, channel 1 0.25 */
+    {
+        static const int8_t in[] = {10, -3, 0, 127};
+        static const int8_t w[] = {1, 2, -1, 3};
+        static const int32_t bias[] = {5, -10};
+        static const int32_t mult[] = {1073741824, 1073741824}, shift[] = {1, -1};
+        /* px0: x+2 = (12, -1): o0 = 12-2+5 = 15 -> 14; o1 = (-12-3-10)*0.25 = -6.25 -> -6 -> -7
+         * px1: x+2 = (2, 129): o0 = 2+258+5 = 265 -> 127; o1 = 375*0.25 = 93.75 -> 94 -> 93 */
+        static const int8_t want[] = {14, -7, 127, 93};
+        tc_conv2d_params p;
+        int8_t out[4];
+        memset(&p, 0, sizeof p);
+        p.input.h = 1; p.input.w = 2; p.input.c = 2;
+        p.output.h = 1; p.output.w = 2; p.output.c = 2;
+        p.kernel.h = p.kernel.w = 1;
+        p.stride.h = p.stride.w = p.dilation.h = p.dilation.w = 1;
+        p.input_offset = 2; p.output_offset = -1;
+        p.act_min = -128; p.act_max = 127;
+        p.out_mult = mult; p.out_shift = shift;
+        tc_conv2d_s8_ref(&p, in, w, bias, out);
+        CHECK_S8(out, want);
+    }
+    /* 3x3 conv, pad 1 all round, on a (2, 2, 1) input: taps in the padding are skipped, not
+     * treated as x = 0 (which would add w * input_offset) */
+    {
+        static const int8_t in[] = {0, 1, 2, 3}; /* + input_offset 1 = 1, 2, 3, 4 */
+        static const int8_t w[] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+        /* (0,0): 5*1+6*2+8*3+9*4 = 77   (0,1): 4*1+5*2+7*3+8*4 = 67
+         * (1,0): 2*1+3*2+5*3+6*4 = 47   (1,1): 1*1+2*2+4*3+5*4 = 37 */
+        static const int8_t want[] = {77, 67, 47, 37};
+        tc_conv2d_params p;
+        int8_t out[4];
+        memset(&p, 0, sizeof p);
+        p.input.h = 2; p.input.w = 2; p.input.c = 1;
+        p.output.h = 2; p.output.w = 2; p.output.c = 1;
+        p.kernel.h = p.kernel.w = 3;
+        p.stride.h = p.stride.w = p.dilation.h = p.dilation.w = 1;
+        p.pad.top = p.pad.bottom = p.pad.left = p.pad.right = 1;
+        p.input_offset = 1;
+        p.act_min = -128; p.act_max = 127;
+        p.out_mult = mult_one; p.out_shift = shift_one;
+        tc_conv2d_s8_ref(&p, in, w, NULL, out);
+        CHECK_S8(out, want);
+    }
+}
+
+/* dilation 2 along w, then also stride 2: out[i] = 1*x[s*i] + 10*x[s*i + 2] */
+static void test_dilation(void)
+{
+    static const int8_t in[] = {1, 2, 3, 4, 5};
+    static const int8_t w[] = {1, 10};
+    static const int8_t want[] = {31, 42, 53}, want_s2[] = {31, 53};
+    tc_conv2d_params p;
+    tc_dwconv_params d;
+    int8_t out[3];
+    memset(&p, 0, sizeof p);
+    p.input.h = 1; p.input.w = 5; p.input.c = 1;
+    p.output.h = 1; p.output.w = 3; p.output.c = 1;
+    p.kernel.h = 1; p.kernel.w = 2;
+    p.stride.h = p.stride.w = 1;
+    p.dilation.h = 1; p.dilation.w = 2;
+    p.act_min = -128; p.act_max = 127;
+    p.out_mult = mult_one; p.out_shift = shift_one;
+    tc_conv2d_s8_ref(&p, in, w, NULL, out);
+    CHECK_S8(out, want);
+    memset(&d, 0, sizeof d);
+    d.input = p.input; d.output = p.output; d.kernel = p.kernel;
+    d.stride = p.stride; d.dilation = p.dilation; d.depth_multiplier = 1;
+    d.act_min = -128; d.act_max = 127;
+    d.out_mult = mult_one; d.out_shift = shift_one;
+    tc_dwconv_s8_ref(&d, in, w, NULL, out);
+    CHECK_S8(out, want);
+    p.stride.w = 2; p.output.w = 2;
+    tc_conv2d_s8_ref(&p, in, w, NULL, out);
+    check_s8("conv stride 2", __LINE__, out, want_s2, 2);
+    d.stride.w = 2; d.output.w = 2;
+    tc_dwconv_s8_ref(&d, in, w, NULL, out);
+    check_s8("dwconv stride 2", __LINE__, out, want_s2, 2);
+}
+
+static void test_dwconv(void)
+{
+    /* depth multiplier 2: output channels 0,1 read input channel 0, channels 2,3 read channel 1 */
+    static const int8_t in[] = {3, -4};
+    static const int8_t w[] = {1, 2, 3, 4};
+    static const int8_t want[] = {3, 6, -12, -16};
+    tc_dwconv_params p;
+    int8_t out[4];
+    memset(&p, 0, sizeof p);
+    p.input.h = p.input.w = 1; p.input.c = 2;
+    p.output.h = p.output.w = 1; p.output.c = 4;
+    p.kernel.h = p.kernel.w = 1;
+    p.stride.h = p.stride.w = p.dilation.h = p.dilation.w = 1;
+    p.depth_multiplier = 2;
+    p.act_min = -128; p.act_max = 127;
+    p.out_mult = mult_one; p.out_shift = shift_one;
+    tc_dwconv_s8_ref(&p, in, w, NULL, out);
+    CHECK_S8(out, want);
+}
+
+static void test_fc(void)
+{
+    /* the same 4 -> 3 layer as Boards/tests/fixtures/fc (hand-computed there) */
+    static const int8_t w[] = {1, 2, 3, 4, -1, 0, 1, -2, 10, -10, 5, 0};
+    static const int32_t bias[] = {3, -2, 100};
+    static const int32_t mult[] = {1073741824, 1073741824, 1073741824}, shift[] = {-1, -1, 1};
+    static const int8_t in[3][4] = {{0, 1, 2, 3}, {-128, 127, -1, 50}, {-1, -1, -1, 1}};
+    static const int8_t want[3][3] = {{4, -7, 100}, {79, 1, -128}, {-2, -7, 95}};
+    tc_fc_params p;
+    int8_t out[3];
+    int i;
+    memset(&p, 0, sizeof p);
+    p.in_features = 4; p.out_features = 3;
+    p.input_offset = 1; p.output_offset = -5;
+    p.act_min = -128; p.act_max = 127;
+    p.out_mult = mult; p.out_shift = shift;
+    for (i = 0; i < 3; i++) {
+        tc_fc_s8_ref(&p, in[i], w, bias, out);
+        check_s8("fc", __LINE__, out, want[i], 3);
+    }
+}
+
+static void test_pool(void)
+{
+    tc_pool_params p;
+    memset(&p, 0, sizeof p);
+    p.act_min = -128; p.act_max = 127;
+    p.stride.h = p.stride.w = 1;
+    /* avg of negative sums rounds half away from zero: (-3 + -2)/2 = -2.5 -> -3 */
+    {
+        static const int8_t in[] = {-3, -2, 3, 2, -3, -3, -2};
+        static const int8_t want_neg[] = {-3}, want_pos[] = {3}, want3[] = {-3}; /* -8/3 = -2.67 */
+        int8_t out[1];
+        p.input.h = 1; p.input.w = 2; p.input.c = 1;
+        p.output.h = p.output.w = p.output.c = 1;
+        p.kernel.h = 1; p.kernel.w = 2;
+        tc_avgpool_s8_ref(&p, in, out);
+        CHECK_S8(out, want_neg);
+        tc_avgpool_s8_ref(&p, in + 2, out);
+        CHECK_S8(out, want_pos);
+        p.input.w = 3; p.kernel.w = 3;
+        tc_avgpool_s8_ref(&p, in + 4, out);
+        CHECK_S8(out, want3);
+    }
+    /* avg with padding bottom/right: the divisor counts in-bounds taps only */
+    {
+        static const int8_t in[] = {1, 2, 3, 4};
+        static const int8_t want[] = {3, 3, 4, 4}; /* 10/4 = 2.5 -> 3, 6/2, 7/2 = 3.5 -> 4, 4/1 */
+        int8_t out[4];
+        p.input.h = p.input.w = 2; p.input.c = 1;
+        p.output.h = p.output.w = 2; p.output.c = 1;
+        p.kernel.h = p.kernel.w = 2;
+        p.pad.bottom = p.pad.right = 1;
+        tc_avgpool_s8_ref(&p, in, out);
+        CHECK_S8(out, want);
+    }
+    /* max with padding top/left: padded taps are skipped (a zero tap would win here) */
+    {
+        static const int8_t in[] = {-100, -50, -120, -128};
+        static const int8_t want[] = {-100, -50, -100, -50};
+        static const int8_t want_clamped[] = {-90, -50, -90, -50};
+        int8_t out[4];
+        p.pad.bottom = p.pad.right = 0;
+        p.pad.top = p.pad.left = 1;
+        tc_maxpool_s8_ref(&p, in, out);
+        CHECK_S8(out, want);
+        p.act_min = -90;
+        tc_maxpool_s8_ref(&p, in, out);
+        CHECK_S8(out, want_clamped);
+    }
+}
+
+static void test_add(void)
+{
+    /* s1 = s2 = s_out: M1 = M2 = 0.5 = (2^30, 0), M_out = 2^-19 = (2^30, -18); the result is the
+     * exact sum of the dequantized inputs plus the output zero point */
+    static const int8_t a[] = {10, 127, -128, 1};
+    static const int8_t b[] = {-20, 127, -128, 0};
+    static const int8_t want[] = {-2, 127, -128, 9}; /* 10 + (-20+5) + 3; clamp; clamp; 1+5+3 */
+    tc_add_params p;
+    int8_t out[4];
+    memset(&p, 0, sizeof p);
+    p.size = 4;
+    p.input1_offset = 0; p.input2_offset = 5; p.output_offset = 3;
+    p.left_shift = 20;
+    p.input1_mult = p.input2_mult = p.output_mult = 1 << 30;
+    p.input1_shift = p.input2_shift = 0; p.output_shift = -18;
+    p.act_min = -128; p.act_max = 127;
+    tc_add_s8_ref(&p, a, b, out);
+    CHECK_S8(out, want);
+}
+
+static void test_mean(void)
+{
+    /* (2, 2, 2) -> (2,): mean folded as (2^30, -1) = 1/4;
+     * ch0: 11/4 = 2.75 -> 5.5 -> 6 -> 3; ch1: -11/4 -> -5.5 -> -5 -> -2.5 -> -3 */
+    static const int8_t in[] = {1, -1, 2, -2, 3, -3, 5, -5};
+    static const int8_t want[] = {3, -3};
+    tc_mean_params p;
+    int8_t out[2];
+    memset(&p, 0, sizeof p);
+    p.input.h = p.input.w = p.input.c = 2;
+    p.mult = 1 << 30; p.shift = -1;
+    p.act_min = -128; p.act_max = 127;
+    tc_mean_s8_ref(&p, in, out);
+    CHECK_S8(out, want);
+}
+
+static void test_softmax(void)
+{
+    /* beta * s_in = 1/16: 2^22 in Q5.26 terms -> QuantizeMultiplierGreaterThanOne = (2^30, 23),
+     * diff_min = -floor(31 * 2^26 / 2^23) = -248 */
+    tc_softmax_params p;
+    int8_t out[4];
+    memset(&p, 0, sizeof p);
+    p.input_multiplier = 1 << 30; p.input_left_shift = 23; p.diff_min = -248;
+    p.rows = 1;
+    {
+        static const int8_t in[] = {5};
+        static const int8_t want[] = {127}; /* 256/256 saturates at 127 */
+        p.depth = 1;
+        tc_softmax_s8_ref(&p, in, out);
+        CHECK_S8(out, want);
+    }
+    {
+        static const int8_t in[] = {-7, -7};
+        static const int8_t want[] = {0, 0}; /* 128/256 each */
+        p.depth = 2;
+        tc_softmax_s8_ref(&p, in, out);
+        CHECK_S8(out, want);
+    }
+    {
+        /* two rows, one with a value below diff_min (-128 - 127 = -255 < -248) */
+        static const int8_t in[] = {127, -128, 0, 0};
+        static const int8_t want[] = {127, -128, 0, 0};
+        p.rows = 2; p.depth = 2;
+        tc_softmax_s8_ref(&p, in, out);
+        CHECK_S8(out, want);
+    }
+}
+
+static void test_pad_concat_clamp(void)
+{
+    {
+        static const int8_t in[] = {7, 8};
+        static const int8_t want[] = {-128, -128, -128, -128, -128, -128,
+                                      -128, -128, 7, 8, -128, -128};
+        tc_pad_params p;
+        int8_t out[12];
+        memset(&p, 0, sizeof p);
+        p.input.h = 1; p.input.w = 1; p.input.c = 2;
+        p.output.h = 2; p.output.w = 3; p.output.c = 2;
+        p.pad.top = 1; p.pad.left = 1; p.pad.right = 1;
+        p.pad_value = -128;
+        tc_pad_s8_ref(&p, in, out);
+        CHECK_S8(out, want);
+    }
+    {
+        static const int8_t a[] = {1, 2}, b[] = {3, 4, 5, 6};
+        static const int8_t *const ins[] = {a, b};
+        static const int32_t inner[] = {1, 2};
+        static const int8_t want[] = {1, 3, 4, 2, 5, 6};
+        tc_concat_params p;
+        int8_t out[6];
+        p.outer = 2; p.count = 2; p.inner = inner;
+        tc_concat_s8_ref(&p, ins, out);
+        CHECK_S8(out, want);
+    }
+    {
+        int8_t buf[] = {-128, 0, 50, 127};
+        static const int8_t want[] = {-10, 0, 20, 20};
+        tc_clamp_params p;
+        p.size = 4; p.act_min = -10; p.act_max = 20;
+        tc_clamp_s8_ref(&p, buf, buf); /* in place */
+        CHECK_S8(buf, want);
+    }
+}
+
+int main(void)
+{
+    test_srdhm();
+    test_rdbpot();
+    test_mbqm();
+    test_sat_shl();
+    test_conv();
+    test_dilation();
+    test_dwconv();
+    test_fc();
+    test_pool();
+    test_add();
+    test_mean();
+    test_softmax();
+    test_pad_concat_clamp();
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed == 0 ? 0 : 1;
+}

@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+
+struct CompileCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compile",
+        abstract: "Compile a model to C: weights in flash, one static arena, the runtime, a Makefile and a report.",
+        discussion: """
+            Writes to the output directory: <model>.h/.c (API and layers), <model>_weights.h/.c, runtime/ (the C \
+            kernels), Makefile, model.json (the int8 graph), report.json and report.txt. Float models are \
+            quantized to int8 with the samples given by --calib.
+            """)
+
+    @Argument(help: "The model: a net.json file (docs/net-json.md).")
+    var model: String
+
+    @Option(help: "CPU core: cortex-m4 (cortex-m0, cortex-m0plus, cortex-m3, cortex-m7, cortex-m33, cortex-m55: not supported yet).")
+    var target = "cortex-m4"
+
+    @Option(help: "Peak SRAM budget for activations + scratch, e.g. 32k, 32KiB, 1m, 20000.")
+    var sram: String?
+
+    @Option(help: "Flash budget for the weights, e.g. 1m.")
+    var flash: String?
+
+    @Option(help: "Calibration samples for float models: .npy float32 [N, ...input shape].")
+    var calib: String?
+
+    @Option(name: .shortAndLong, help: "Output directory.")
+    var output = "out"
+
+    @Flag(help: "Print the IR after every pass.")
+    var printIR = false
+
+    func run() throws {
+        try reportingErrors { () throws(CLIError) in
+            var options = CompileOptions()
+            options.target = try Target.parse(target)
+            options.sram = try sram.map { s throws(CLIError) in try parseSize(s, "--sram") }
+            options.flash = try flash.map { s throws(CLIError) in try parseSize(s, "--flash") }
+            options.calibration = calib.map { URL(fileURLWithPath: $0) }
+            let url = URL(fileURLWithPath: model)
+            let compiled = try Compiler.compile(url, options: options)
+            if printIR { say(compiled.graph.description) }
+            try OutputWriter.write(compiled, modelFile: url, to: URL(fileURLWithPath: output))
+            say(compiled.report.text())
+            say("wrote \(output)/ (\(CNameFor(compiled)).h, .c, report.json, Makefile, runtime/)")
+        }
+    }
+}
+
+func parseSize(_ text: String, _ flag: String) throws(CLIError) -> Int {
+    guard let v = ByteSize.parse(text) else {
+        throw CLIError("\(flag): cannot read '\(text)' as a size (examples: 32k, 32KiB, 1m, 20000)", exitCode: 2)
+    }
+    return v
+}
+
+import TinycCodegenC
+func CNameFor(_ compiled: CompiledModel) -> String { CName.identifier(compiled.graph.name) }

@@ -1,0 +1,132 @@
+import Foundation
+import TinycCodegenC
+import TinycFrontends
+import TinycIR
+import TinycPasses
+import TinycReference
+import TinycSchedule
+
+/// Options of `tinyc compile`.
+public struct CompileOptions: Sendable {
+    public var target: Target = .cortexM4
+    /// Peak SRAM budget (arena + scratch) in bytes; nil = no limit.
+    public var sram: Int?
+    /// Weight flash budget in bytes; nil = no limit.
+    public var flash: Int?
+    /// .npy calibration samples for float models.
+    public var calibration: URL?
+    /// Arena offset alignment in bytes.
+    public var alignment = 4
+    public init() {}
+}
+
+/// A compiled model: the graph as imported, the int8 graph the C implements, and its arena plan.
+public struct CompiledModel {
+    public var sourceGraph: Graph
+    public var graph: Graph
+    public var plan: MemoryPlan
+    public var report: Report
+}
+
+/// The whole pipeline behind `tinyc compile`: load → passes → plan → budget check. Writing files is
+/// separate (`OutputWriter`) so tests can compile in memory.
+public enum Compiler {
+    /// Reads a model file by its extension.
+    public static func load(_ url: URL) throws(CLIError) -> Graph {
+        switch url.pathExtension.lowercased() {
+        case "json":
+            do { return try NetJSONReader.read(contentsOf: url) } catch { throw CLIError(error.description) }
+        case "tflite":
+            throw CLIError("\(url.path): TFLite import is not supported yet; describe the model as net.json (docs/net-json.md)")
+        default:
+            throw CLIError("\(url.path): unknown model format '.\(url.pathExtension)' (expected a net.json file ending in .json)")
+        }
+    }
+
+    /// Float calibration samples from an .npy file, each with as many values as the model input.
+    public static func calibrationSamples(_ url: URL?, for graph: Graph) throws(CLIError) -> [[Float]] {
+        guard let url else { return [] }
+        let array = try Npy.read(url)
+        let elements = graph.type(graph.inputs[0]).count
+        return try Npy.samples(array, elements: elements, file: url.path).map { $0.map { Float($0) } }
+    }
+
+    public static func compile(_ url: URL, options: CompileOptions) throws(CLIError) -> CompiledModel {
+        let source = try load(url)
+        let calibration = try calibrationSamples(options.calibration, for: source)
+        let graph: Graph
+        do {
+            graph = try Pipeline.run(Pipeline.standard(PipelineOptions(calibration: calibration)), on: source)
+        } catch {
+            throw CLIError("\(url.path): \(error.description)")
+        }
+        let buffers = Liveness.buffers(of: graph, alignment: options.alignment)
+        let plan = MemoryPlanner.plan(buffers, steps: graph.nodes.count, alignment: options.alignment)
+        let error = calibration.isEmpty ? nil : try QuantizationError.measure(float: source, int8: graph, samples: calibration)
+        let report = Report(graph: graph, plan: plan, target: options.target, quantizationError: error)
+        try checkBudgets(report, options: options, model: url.path)
+        return CompiledModel(sourceGraph: source, graph: graph, plan: plan, report: report)
+    }
+
+    /// Fails with the numbers when the plan exceeds `--sram` or the weights exceed `--flash`.
+    static func checkBudgets(_ report: Report, options: CompileOptions, model: String) throws(CLIError) {
+        if let sram = options.sram, report.peakSRAMBytes > sram {
+            let peak = report.layers.max { $0.liveBytes < $1.liveBytes }
+            let at = peak.map { " at layer '\($0.name)' (\($0.op), \($0.liveBytes) bytes live)" } ?? ""
+            throw CLIError("""
+                \(model): does not fit --sram \(sram) bytes (\(ByteSize.format(sram))): needs \(report.peakSRAMBytes) bytes \
+                (arena \(report.arenaBytes) + scratch \(report.scratchBytes)); the peak is\(at); no arena plan can be \
+                smaller than \(report.lowerBoundBytes) bytes (layer-by-layer execution; patch-based scheduling is not available yet)
+                """)
+        }
+        if let flash = options.flash, report.weightBytes > flash {
+            throw CLIError("\(model): weights need \(report.weightBytes) bytes of flash, more than --flash \(flash) bytes (\(ByteSize.format(flash)))")
+        }
+    }
+}
+
+/// How far the int8 graph's outputs are from the float graph's on the calibration samples.
+public struct QuantizationError: Codable, Equatable, Sendable {
+    public var samples: Int
+    public var maxAbsError: Double
+    public var meanAbsError: Double
+    /// Fraction of samples where both graphs pick the same top class.
+    public var top1Agreement: Double
+
+    enum CodingKeys: String, CodingKey {
+        case samples, maxAbsError = "max_abs_error", meanAbsError = "mean_abs_error", top1Agreement = "top1_agreement"
+    }
+
+    static func measure(float: Graph, int8: Graph, samples: [[Float]]) throws(CLIError) -> QuantizationError {
+        do {
+            let f = try ReferenceInterpreter(float)
+            let q = try ReferenceInterpreter(int8)
+            let inQ = int8.type(int8.inputs[0]).quantization.perTensorParameters ?? (1, 0)
+            let outQ = int8.type(int8.outputs[0]).quantization.perTensorParameters ?? (1, 0)
+            var maxErr = 0.0, sumErr = 0.0, count = 0, agree = 0
+            for s in samples {
+                let expected = try f.run(.f32(s)).floats ?? []
+                let input = ReferenceInterpreter.quantize(s, scale: inQ.scale, zeroPoint: inQ.zeroPoint)
+                let got = ReferenceInterpreter.dequantize(try q.run(.s8(input)).int8 ?? [], scale: outQ.scale, zeroPoint: outQ.zeroPoint)
+                for (a, b) in zip(expected, got) {
+                    let e = Double(abs(a - b))
+                    maxErr = max(maxErr, e)
+                    sumErr += e
+                    count += 1
+                }
+                if argmax(expected) == argmax(got) { agree += 1 }
+            }
+            return QuantizationError(samples: samples.count, maxAbsError: maxErr, meanAbsError: count > 0 ? sumErr / Double(count) : 0,
+                                     top1Agreement: Double(agree) / Double(max(samples.count, 1)))
+        } catch {
+            throw CLIError("measuring quantization error: \(error.description)")
+        }
+    }
+}
+
+/// Index of the largest value (the first one on ties), as TFLite's examples pick the top class.
+func argmax<T: Comparable>(_ v: [T]) -> Int {
+    var best = 0
+    for i in v.indices where v[i] > v[best] { best = i }
+    return best
+}

@@ -1,0 +1,37 @@
+/// The CPU cores `--target` names. Only cortex-m4 has a code generator and a board today; the
+/// others are listed so that naming them gives a clear "not supported yet" instead of "unknown".
+public enum Target: String, CaseIterable, Sendable {
+    case cortexM4 = "cortex-m4"
+    case cortexM0 = "cortex-m0"
+    case cortexM0Plus = "cortex-m0plus"
+    case cortexM3 = "cortex-m3"
+    case cortexM7 = "cortex-m7"
+    case cortexM33 = "cortex-m33"
+    case cortexM55 = "cortex-m55"
+
+    public var isSupported: Bool { self == .cortexM4 }
+
+    /// Validates a `--target` value.
+    public static func parse(_ name: String) throws(CLIError) -> Target {
+        guard let t = Target(rawValue: name.lowercased()) else {
+            throw CLIError("unknown target '\(name)' (known: \(allCases.map(\.rawValue).joined(separator: ", ")))", exitCode: 2)
+        }
+        guard t.isSupported else {
+            throw CLIError("target '\(t.rawValue)' is not supported yet (supported: cortex-m4)", exitCode: 2)
+        }
+        return t
+    }
+}
+
+/// Boards `tinyc run` can build for and emulate.
+public enum Board: String, CaseIterable, Sendable {
+    case mps2An386 = "mps2-an386"
+    case host
+
+    public static func parse(_ name: String) throws(CLIError) -> Board {
+        guard let b = Board(rawValue: name) else {
+            throw CLIError("unknown board '\(name)' (supported: \(allCases.map(\.rawValue).joined(separator: ", ")))", exitCode: 2)
+        }
+        return b
+    }
+}

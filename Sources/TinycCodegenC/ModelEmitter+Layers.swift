@@ -1,0 +1,129 @@
+import TinycIR
+
+/// One `static const` params struct per layer and the kernel call that uses it.
+extension ModelEmitter {
+    /// Writes node `index`'s constants to `w` and returns the statement(s) that run it.
+    func emitLayer(_ index: Int, into w: inout CWriter) throws(GraphError) -> [String] {
+        let node = graph.nodes[index]
+        let name = "l\(index)_\(CName.identifier(node.name))"
+        let x = graph.type(node.inputs[0]).shape
+        let y = graph.type(node.outputs[0]).shape
+        let params = try IntegerParams.of(index, in: graph)
+        w.line("/* \(CName.comment(node.name)): \(CName.comment(irLine(index))) */")
+        func shape3(_ s: [Int]) -> String { "{.h = \(s[1]), .w = \(s[2]), .c = \(s[3])}" }
+        func pads(_ p: Pads) -> String { "{.top = \(p.top), .bottom = \(p.bottom), .left = \(p.left), .right = \(p.right)}" }
+        func hw(_ v: HW) -> String { "{.h = \(v.h), .w = \(v.w)}" }
+        func multipliers(_ m: [QuantMath.Multiplier]) {
+            w.line("static const int32_t \(name)_mult[\(m.count)] = {")
+            w.values(m.map(\.mult), perLine: 8)
+            w.line("};")
+            w.line("static const int32_t \(name)_shift[\(m.count)] = {")
+            w.values(m.map(\.shift), perLine: 16)
+            w.line("};")
+        }
+        let weights = node.inputs.count > 1 ? WeightsNaming.symbol(node.inputs[1]) : ""
+        let bias = node.inputs.count > 2 ? WeightsNaming.symbol(node.inputs[2]) : "NULL"
+        let io = "\(arena(node.inputs[0])), \(weights), \(bias), \(arena(node.outputs[0]))"
+
+        switch (node.op, params) {
+        case (.conv2d(let a), .conv(let p)):
+            let k = graph.type(node.inputs[1]).shape
+            multipliers(p.multipliers)
+            w.block("static const tc_conv2d_params \(name) =", trailer: ";") { w in
+                w.line(".input = \(shape3(x)), .output = \(shape3(y)),")
+                w.line(".kernel = {.h = \(k[1]), .w = \(k[2])}, .stride = \(hw(a.stride)), .dilation = \(hw(a.dilation)),")
+                w.line(".pad = \(pads(p.pads)),")
+                w.line(".input_offset = \(p.inputOffset), .output_offset = \(p.outputOffset), .act_min = \(p.actMin), .act_max = \(p.actMax),")
+                w.line(".out_mult = \(name)_mult, .out_shift = \(name)_shift,")
+            }
+            w.line()
+            return ["tc_conv2d_s8_ref(&\(name), \(io));"]
+        case (.depthwiseConv2d(let a), .conv(let p)):
+            let k = graph.type(node.inputs[1]).shape
+            multipliers(p.multipliers)
+            w.block("static const tc_dwconv_params \(name) =", trailer: ";") { w in
+                w.line(".input = \(shape3(x)), .output = \(shape3(y)),")
+                w.line(".kernel = {.h = \(k[1]), .w = \(k[2])}, .stride = \(hw(a.stride)), .dilation = \(hw(a.dilation)),")
+                w.line(".pad = \(pads(p.pads)), .depth_multiplier = \(a.depthMultiplier),")
+                w.line(".input_offset = \(p.inputOffset), .output_offset = \(p.outputOffset), .act_min = \(p.actMin), .act_max = \(p.actMax),")
+                w.line(".out_mult = \(name)_mult, .out_shift = \(name)_shift,")
+            }
+            w.line()
+            return ["tc_dwconv_s8_ref(&\(name), \(io));"]
+        case (.fullyConnected, .conv(let p)):
+            let k = graph.type(node.inputs[1]).shape
+            multipliers(p.multipliers)
+            w.block("static const tc_fc_params \(name) =", trailer: ";") { w in
+                w.line(".in_features = \(k[1]), .out_features = \(k[0]),")
+                w.line(".input_offset = \(p.inputOffset), .output_offset = \(p.outputOffset), .act_min = \(p.actMin), .act_max = \(p.actMax),")
+                w.line(".out_mult = \(name)_mult, .out_shift = \(name)_shift,")
+            }
+            w.line()
+            return ["tc_fc_s8_ref(&\(name), \(io));"]
+        case (.maxPool2d(let a), .pool(let p, let lo, let hi)), (.avgPool2d(let a), .pool(let p, let lo, let hi)):
+            w.block("static const tc_pool_params \(name) =", trailer: ";") { w in
+                w.line(".input = \(shape3(x)), .output = \(shape3(y)),")
+                w.line(".kernel = \(hw(a.kernel)), .stride = \(hw(a.stride)), .pad = \(pads(p)),")
+                w.line(".act_min = \(lo), .act_max = \(hi),")
+            }
+            w.line()
+            let kernel = node.op.name == "max_pool2d" ? "tc_maxpool_s8_ref" : "tc_avgpool_s8_ref"
+            return ["\(kernel)(&\(name), \(arena(node.inputs[0])), \(arena(node.outputs[0])));"]
+        case (.add, .add(let p)):
+            w.block("static const tc_add_params \(name) =", trailer: ";") { w in
+                w.line(".size = \(graph.type(node.outputs[0]).count),")
+                w.line(".input1_offset = \(p.input1Offset), .input2_offset = \(p.input2Offset), .output_offset = \(p.outputOffset),")
+                w.line(".left_shift = \(p.leftShift),")
+                w.line(".input1_mult = \(p.input1.mult), .input1_shift = \(p.input1.shift),")
+                w.line(".input2_mult = \(p.input2.mult), .input2_shift = \(p.input2.shift),")
+                w.line(".output_mult = \(p.output.mult), .output_shift = \(p.output.shift),")
+                w.line(".act_min = \(p.actMin), .act_max = \(p.actMax),")
+            }
+            w.line()
+            return ["tc_add_s8_ref(&\(name), \(arena(node.inputs[0])), \(arena(node.inputs[1])), \(arena(node.outputs[0])));"]
+        case (.mean, .mean(let p)):
+            w.block("static const tc_mean_params \(name) =", trailer: ";") { w in
+                w.line(".input = \(shape3(x)),")
+                w.line(".input_offset = \(p.inputOffset), .output_offset = \(p.outputOffset),")
+                w.line(".mult = \(p.multiplier.mult), .shift = \(p.multiplier.shift),")
+                w.line(".act_min = \(p.actMin), .act_max = \(p.actMax),")
+            }
+            w.line()
+            return ["tc_mean_s8_ref(&\(name), \(arena(node.inputs[0])), \(arena(node.outputs[0])));"]
+        case (.softmax, .softmax(let p)):
+            let depth = y.last ?? 1
+            w.block("static const tc_softmax_params \(name) =", trailer: ";") { w in
+                w.line(".rows = \(graph.type(node.outputs[0]).count / depth), .depth = \(depth),")
+                w.line(".input_multiplier = \(p.inputMultiplier), .input_left_shift = \(p.inputLeftShift), .diff_min = \(p.diffMin),")
+            }
+            w.line()
+            return ["tc_softmax_s8_ref(&\(name), \(arena(node.inputs[0])), \(arena(node.outputs[0])));"]
+        case (.pad(let p), .pad(let value)):
+            w.block("static const tc_pad_params \(name) =", trailer: ";") { w in
+                w.line(".input = \(shape3(x)), .output = \(shape3(y)),")
+                w.line(".pad = \(pads(p)), .pad_value = \(value),")
+            }
+            w.line()
+            return ["tc_pad_s8_ref(&\(name), \(arena(node.inputs[0])), \(arena(node.outputs[0])));"]
+        case (.activation, .clamp(let lo, let hi)):
+            w.block("static const tc_clamp_params \(name) =", trailer: ";") { w in
+                w.line(".size = \(graph.type(node.outputs[0]).count), .act_min = \(lo), .act_max = \(hi),")
+            }
+            w.line()
+            return ["tc_clamp_s8_ref(&\(name), \(arena(node.inputs[0])), \(arena(node.outputs[0])));"]
+        case (.reshape, .copy):
+            return ["memcpy(\(arena(node.outputs[0])), \(arena(node.inputs[0])), \(graph.type(node.outputs[0]).count));"]
+        case (.concat(let axis), .copy):
+            let outer = y[..<axis].reduce(1, *)
+            let inner = node.inputs.map { graph.type($0).shape[axis...].reduce(1, *) }
+            w.line("static const int32_t \(name)_inner[\(inner.count)] = {\(inner.map(String.init).joined(separator: ", "))};")
+            w.line("static const tc_concat_params \(name) = {.outer = \(outer), .count = \(inner.count), .inner = \(name)_inner};")
+            w.line()
+            let inputs = node.inputs.map { "(const int8_t *)\(arena($0))" }.joined(separator: ", ")
+            return ["{", "    const int8_t *const inputs[\(inner.count)] = {\(inputs)};",
+                    "    tc_concat_s8_ref(&\(name), inputs, \(arena(node.outputs[0])));", "}"]
+        default:
+            throw .node(index, node, "no int8 C kernel for this op (is the graph quantized?)")
+        }
+    }
+}

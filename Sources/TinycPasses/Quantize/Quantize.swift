@@ -1,0 +1,153 @@
+import Foundation
+import TinycIR
+import TinycReference
+
+/// Post-training int8 quantization of a float graph (TFLite's full-integer scheme):
+/// weights symmetric per output channel in [−127, 127], activations asymmetric per tensor with
+/// ranges calibrated by running the float graph on the calibration samples, bias int32 with scale
+/// `s_in · s_w[c]`.
+///
+/// Requires: a float graph without batch_norm. Guarantees: every tensor is int8 (bias int32) with the
+/// TFLite int8 conventions the Verifier checks; tensors that TFLite kernels require to share
+/// quantization (pooling, pad, reshape, standalone clamp, concat inputs and output) share it; the
+/// softmax output is (1/256, −128). An already-quantized graph passes through unchanged.
+extension Pass {
+    public static func quantize(calibration: [[Float]]) -> Pass {
+        Pass("quantize") { (graph: inout Graph) throws(GraphError) in
+            guard let input = graph.inputs.first, graph.type(input).dtype == .f32 else { return }
+            guard !calibration.isEmpty else {
+                throw GraphError(.graph, "the model has float weights: int8 quantization needs calibration samples (--calib FILE.npy with inputs shaped like '\(graph[input].name)' \(graph.type(input).shape))")
+            }
+            let ranges = try Calibration.ranges(of: graph, samples: calibration)
+            graph = try Quantizer(graph: graph, ranges: ranges).quantized()
+        }
+    }
+}
+
+/// Observed [min, max] of every activation over the calibration samples.
+enum Calibration {
+    static func ranges(of graph: Graph, samples: [[Float]]) throws(GraphError) -> [TensorID: ClosedRange<Float>] {
+        let interpreter = try ReferenceInterpreter(graph)
+        var ranges: [TensorID: ClosedRange<Float>] = [:]
+        for sample in samples {
+            for (id, value) in try interpreter.runAll(.f32(sample)) {
+                guard case .f32(let v) = value, let lo = v.min(), let hi = v.max() else { continue }
+                guard lo.isFinite, hi.isFinite else {
+                    throw GraphError(.tensor(name: graph[id].name), "calibration produced a non-finite value")
+                }
+                let old = ranges[id] ?? lo...hi
+                ranges[id] = min(old.lowerBound, lo)...max(old.upperBound, hi)
+            }
+        }
+        return ranges
+    }
+}
+
+/// Rewrites a float graph to int8 given calibrated activation ranges.
+struct Quantizer {
+    var graph: Graph
+    let ranges: [TensorID: ClosedRange<Float>]
+
+    func quantized() throws(GraphError) -> Graph {
+        var g = graph
+        let activation = activationQuantization()
+        for (id, q) in activation {
+            g[id].type = TensorType(shape: g.type(id).shape, dtype: .s8, quantization: q)
+        }
+        for (index, node) in graph.nodes.enumerated() {
+            switch node.op {
+            case .conv2d, .depthwiseConv2d, .fullyConnected:
+                try quantizeWeights(of: index, node, inputQuantization: activation[node.inputs[0]]!, into: &g)
+            case .add, .maxPool2d, .avgPool2d, .mean, .activation, .reshape, .softmax, .pad, .concat:
+                break
+            case .batchNorm:
+                throw .node(index, node, "batch_norm must be folded before quantization")
+            }
+        }
+        g.compactTensors()
+        return g
+    }
+
+    /// Per-tensor (scale, zero point) for every activation. Tensors that must share quantization are
+    /// grouped (union-find) and get the union of their ranges.
+    func activationQuantization() -> [TensorID: Quantization] {
+        var parent: [TensorID: TensorID] = [:]
+        func find(_ t: TensorID) -> TensorID {
+            var r = t
+            while let p = parent[r], p != r { r = p }
+            return r
+        }
+        func union(_ a: TensorID, _ b: TensorID) { parent[find(a)] = find(b) }
+        let activations = graph.tensors.indices.map(TensorID.init).filter { !graph.isConstant($0) }
+        for t in activations { parent[t] = t }
+        var fixed: [TensorID: Quantization] = [:]
+        for node in graph.nodes {
+            switch node.op {
+            case .maxPool2d, .avgPool2d, .pad, .reshape, .activation, .concat:
+                for x in node.inputs where !graph.isConstant(x) { union(x, node.outputs[0]) }
+            case .softmax:
+                fixed[node.outputs[0]] = .perTensor(scale: 1.0 / 256, zeroPoint: -128)
+            case .conv2d, .depthwiseConv2d, .fullyConnected, .add, .mean, .batchNorm:
+                break
+            }
+        }
+        var groupRange: [TensorID: ClosedRange<Float>] = [:]
+        for t in activations {
+            let r = ranges[t] ?? 0...0
+            let root = find(t)
+            let old = groupRange[root] ?? r
+            groupRange[root] = min(old.lowerBound, r.lowerBound)...max(old.upperBound, r.upperBound)
+        }
+        var result: [TensorID: Quantization] = [:]
+        for t in activations {
+            result[t] = fixed[t] ?? Self.asymmetric(groupRange[find(t)]!)
+        }
+        return result
+    }
+
+    /// TFLite-style asymmetric int8 parameters for a real range (widened to include 0).
+    static func asymmetric(_ range: ClosedRange<Float>) -> Quantization {
+        let lo = Double(min(range.lowerBound, 0)), hi = Double(max(range.upperBound, 0))
+        let scale = hi > lo ? (hi - lo) / 255 : 1.0 / 255
+        let zeroPoint = (-128 - lo / scale).rounded(.toNearestOrAwayFromZero)
+        return .perTensor(scale: Float(scale), zeroPoint: Int32(min(max(zeroPoint, -128), 127)))
+    }
+
+    /// Symmetric per-output-channel int8 weights and int32 bias for node `index`, as new tensors.
+    func quantizeWeights(of index: Int, _ node: Node, inputQuantization: Quantization, into g: inout Graph) throws(GraphError) {
+        let wID = node.inputs[1]
+        let wType = graph.type(wID)
+        let w = graph.constants[wID]!.floats
+        let channelAxis = node.op.isDepthwise ? wType.shape.count - 1 : 0
+        let channels = wType.shape[channelAxis]
+        let inner = wType.shape[(channelAxis + 1)...].reduce(1, *)
+        func channel(_ i: Int) -> Int { (i / inner) % channels }
+        var maxAbs = [Float](repeating: 0, count: channels)
+        for i in w.indices { maxAbs[channel(i)] = max(maxAbs[channel(i)], abs(w[i])) }
+        // An all-zero channel still needs a positive scale; its weights quantize to 0 either way.
+        let scales = maxAbs.map { $0 > 0 ? $0 / 127 : 1.0 / 127 }
+        let q = w.indices.map { i in Int8(max(-127, min(127, (w[i] / scales[channel(i)]).rounded(.toNearestOrAwayFromZero)))) }
+        let newW = g.addTensor("\(graph[wID].name).q", TensorType(shape: wType.shape, dtype: .s8,
+            quantization: .perChannel(scales: scales, zeroPoints: Array(repeating: 0, count: channels), axis: channelAxis)),
+            data: ConstantData(int8: q))
+        g.nodes[index].inputs[1] = newW
+        guard node.inputs.count == 3 else { return }
+        let inputScale = inputQuantization.scale(channel: 0)
+        let b = graph.constants[node.inputs[2]]!.floats
+        var biasScales: [Float] = []
+        var qb: [Int32] = []
+        for c in 0..<channels {
+            let s = Double(inputScale) * Double(scales[c])
+            let v = (Double(b[c]) / s).rounded(.toNearestOrAwayFromZero)
+            guard abs(v) < Double(Int32.max) else {
+                throw .node(index, node, "bias of channel \(c) (\(b[c])) does not fit int32 at scale \(s)")
+            }
+            biasScales.append(Float(s))
+            qb.append(Int32(v))
+        }
+        let newB = g.addTensor("\(graph[node.inputs[2]].name).q", TensorType(shape: [channels], dtype: .s32,
+            quantization: .perChannel(scales: biasScales, zeroPoints: Array(repeating: 0, count: channels), axis: 0)),
+            data: ConstantData(int32: qb))
+        g.nodes[index].inputs[2] = newB
+    }
+}
