@@ -41,6 +41,11 @@ let package = Package(
         .testTarget(name: "TinycReferenceTests", dependencies: ["TinycReference", "TinycFrontends"]),
         .testTarget(name: "TinycPassesTests", dependencies: ["TinycPasses", "TinycFrontends"]),
         .testTarget(name: "TinycScheduleTests", dependencies: ["TinycSchedule"]),
-        .testTarget(name: "TinycCLITests", dependencies: ["TinycCLI"]),
+        .testTarget(name: "TinycCLITests", dependencies: ["TinycCLI", "TinycFrontends", "TinycReference"]),
+        // Every C kernel, generated through the real codegen and compiled with the host cc, against
+        // the reference interpreter, byte for byte.
+        .testTarget(
+            name: "RuntimeHostTests",
+            dependencies: ["TinycIR", "TinycSchedule", "TinycReference", "TinycCodegenC"]),
     ]
 )

@@ -42,7 +42,7 @@ if [[ "${TINYC_COUNT:-0}" == 1 ]]; then
     plugin="${TINYC_INSNCOUNT_PLUGIN:-$root/build/tools/libinsncount.so}"
     [[ -f "$plugin" ]] || { echo "run-qemu.sh: $plugin missing; run Scripts/setup.sh" >&2; exit 2; }
     # awk reads all of nm's output (no early exit): a SIGPIPE'd nm would fail the pipeline
-    sym() { arm-none-eabi-nm "$elf" | awk -v s="$1" '$3 == s && !found { print "0x" $1; found = 1 }'; }
+    sym() { { arm-none-eabi-nm "$elf" 2>/dev/null || true; } | awk -v s="$1" '$3 == s && !found { print "0x" $1; found = 1 }'; }
     begin="$(sym tinyc_run_invoke)" end="$(sym tinyc_run_marker_end)"
     [[ -n "$begin" && -n "$end" ]] || {
         echo "run-qemu.sh: $elf lacks tinyc_run_invoke/tinyc_run_marker_end (not a tinyc runner?)" >&2; exit 2; }

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# Usage: Scripts/setup.sh
+# Usage: Scripts/setup.sh [--deps-only]
 # Idempotent set-up of a fresh Debian 12 machine for tinyc (CI runs it as root):
 #   1. apt packages: the Arm toolchain + newlib, QEMU, FlatBuffers, make, gcc
 #      (apt-get runs only if one of them is missing, so a second run does not touch apt);
 #   2. the instruction-counting QEMU TCG plugin -> build/tools/libinsncount.so (repo-relative;
-#      rebuilt only when Scripts/qemu-insncount/insncount.c is newer).
+#      rebuilt only when Scripts/qemu-insncount/insncount.c is newer);
+#   3. (unless --deps-only) builds tinyc with `swift build`, compiles the digits example with an
+#      SRAM budget and runs it on the emulated Cortex-M4 board, checked against the reference.
 # Uses sudo for apt when not root (and sudo exists).
 set -euo pipefail
 
@@ -54,7 +56,19 @@ build_insncount_plugin() {
     log "built ${out#"$ROOT"/}"
 }
 
+build_and_run_example() {
+    log "building tinyc (swift build)"
+    (cd "$ROOT" && swift build)
+    local tinyc="$ROOT/.build/debug/tinyc" out="$ROOT/build/examples/digits"
+    local ex="$ROOT/Examples/digits"
+    log "compiling Examples/digits/digits.json -> ${out#"$ROOT"/}"
+    "$tinyc" compile "$ex/digits.json" --target cortex-m4 --sram 32k --calib "$ex/calib.npy" -o "$out"
+    log "running it on mps2-an386 (QEMU) with the first test images, checked against the reference"
+    "$tinyc" run "$out" --board mps2-an386 --input "$ex/test_x.npy" --labels "$ex/test_y.npy" --check
+}
+
 install_packages
 build_insncount_plugin
-
-# (lead) example build goes here
+if [[ "${1:-}" != "--deps-only" ]]; then
+    build_and_run_example
+fi
