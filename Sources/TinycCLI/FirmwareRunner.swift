@@ -10,6 +10,8 @@ struct FirmwareRunner {
     let root: URL
     /// Wall-clock limit for one QEMU run, in seconds.
     var timeout = 120
+    /// Extra `make` variables, e.g. `SANITIZE=1` for an ASan/UBSan host build.
+    var makeVariables: [String] = []
 
     struct Result {
         var outputs: [[Int8]]
@@ -24,7 +26,8 @@ struct FirmwareRunner {
 
     func run(_ inputs: [[Int8]]) throws(CLIError) -> Result {
         let runDir = directory.appendingPathComponent("build/run-\(board.rawValue)")
-        let buildDir = directory.appendingPathComponent("build/\(board.rawValue)")
+        let variant = makeVariables.isEmpty ? "" : "-" + makeVariables.joined(separator: "-").lowercased().filter { $0.isLetter || $0.isNumber || $0 == "-" }
+        let buildDir = directory.appendingPathComponent("build/\(board.rawValue)\(variant)")
         do {
             try FileManager.default.createDirectory(at: runDir, withIntermediateDirectories: true)
             try runData(inputs).write(to: runDir.appendingPathComponent("tinyc_run_data.c"), atomically: true, encoding: .utf8)
@@ -42,7 +45,7 @@ struct FirmwareRunner {
             "TINYC_BOARDS=\(root.appendingPathComponent("Boards").path)",
             "RUN_DATA=\(runDir.appendingPathComponent("tinyc_run_data.c").path)", "BUILD_DIR=\(buildDir.path)",
             "EXTRA_CFLAGS=-DTINYC_RUN_MAX_OUTPUT_BYTES=\(max(outputBytes, 1))",
-        ])
+        ] + makeVariables)
         guard make.status == 0 else {
             throw CLIError("building the firmware failed:\n\(make.output.suffix(4000))", exitCode: 4)
         }

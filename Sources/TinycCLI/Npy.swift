@@ -90,3 +90,14 @@ public enum Npy {
         return stride(from: 0, to: a.values.count, by: elements).map { Array(a.values[$0..<$0 + elements]) }
     }
 }
+
+extension Npy {
+    /// A version 1.0 header for a C-order little-endian array (used to write .npy files).
+    public static func header(dtype: String, shape: [Int]) -> [UInt8] {
+        let dims = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
+        var dict = "{'descr': '\(dtype)', 'fortran_order': False, 'shape': \(dims), }"
+        while (10 + dict.utf8.count + 1) % 64 != 0 { dict += " " }
+        dict += "\n"
+        return [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, UInt8(dict.utf8.count & 0xFF), UInt8(dict.utf8.count >> 8)] + Array(dict.utf8)
+    }
+}

@@ -10,7 +10,7 @@
 ///
 /// The new order is re-placed by the same greedy. A move that does not grow the arena is kept
 /// (sideways moves let the search cross plateaus); a move that grows it by the fraction `δ` is kept
-/// with probability `exp(-δ / T)`, where `T` falls linearly from 2 % to 0 over the budget. The best
+/// with probability `exp(-δ / T)`, where `T` falls linearly from 5 % to 0 over the budget. The best
 /// placement seen is returned. The search stops when it reaches the (alignment-aware) lower bound.
 ///
 /// Not guaranteed: finding the optimum, or the bound even when it is reachable; the budget is
@@ -58,7 +58,7 @@ extension Problem {
 
             let placement = place(candidate)
             let growth = Double(placement.arena - current.arena) / Double(max(current.arena, 1))
-            let temperature = 0.02 * (1 - Double(iteration) / Double(budget))
+            let temperature = 0.05 * (1 - Double(iteration) / Double(budget))
             let accept = growth <= 0 || (temperature > 0 && rng.nextDouble() < portableExp(-growth / temperature))
             if accept {
                 order = candidate

@@ -35,7 +35,7 @@ public enum MemoryPlanner {
     /// Seed of the hill climb's generator (fixed: plans are reproducible).
     public static let hillClimbSeed: UInt64 = 1
     /// Maximum number of greedy re-runs the hill climb may spend.
-    public static let hillClimbBudget = 600
+    public static let hillClimbBudget = 1000
 
     /// Places `buffers` (unique tensor ids, lifetimes within `0..<steps`) in one arena with offsets
     /// that are multiples of `alignment`. See the type's documentation for the algorithm.

@@ -7,7 +7,12 @@ import TinycIR
 
 @Test func quantizeMultiplierMatchesTFLite() {
     #expect(QuantMath.quantizeMultiplier(1.0) == .init(mult: 1_073_741_824, shift: 1))
-    #expect(QuantMath.quantizeMultiplier(0.0015700007) == .init(mult: 1_726_233_989, shift: -9))
+    // ALGORITHMS.md's worked example: M = 0.02352941 · 0.00314 / 0.0470588 in double
+    // (= 0.00157000066725…, printed there as 0.0015700007).
+    #expect(QuantMath.quantizeMultiplier(0.02352941 * 0.00314 / 0.0470588) == .init(mult: 1_726_233_989, shift: -9))
+    // The 10-digit literal itself is a slightly larger multiplier: round(0.0015700007 · 2^40).
+    #expect(QuantMath.quantizeMultiplier(0.0015700007) == .init(mult: 1_726_234_025, shift: -9))
+    #expect(QuantMath.quantizeMultiplier(0.00157) == .init(mult: 1_726_233_256, shift: -9))
     #expect(QuantMath.quantizeMultiplier(0.006841254380922728) == .init(mult: 1_880_509_685, shift: -7))
     #expect(QuantMath.quantizeMultiplier(0) == .init(mult: 0, shift: 0))
     // Below 2^-32 the multiplier is flushed to zero (dead channels).
@@ -18,7 +23,7 @@ import TinycIR
 }
 
 @Test func multiplyByQuantizedMultiplierUsesDoubleRounding() {
-    let m = QuantMath.quantizeMultiplier(0.0015700007)
+    let m = QuantMath.quantizeMultiplier(0.02352941 * 0.00314 / 0.0470588)
     #expect(QuantMath.multiplyByQuantizedMultiplier(12345, m) == 19)
     // 318·M = 0.49926: SRDHM gives 256, then 256/2^9 = 0.5 rounds away from zero to 1.
     #expect(QuantMath.multiplyByQuantizedMultiplier(318, m) == 1)

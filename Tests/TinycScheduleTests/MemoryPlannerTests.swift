@@ -126,3 +126,12 @@ func randomBufferSetsSatisfyInvariantAndNeverLoseToGreedyBySize(alignment: Int) 
         + "\(alignedHits)/200, better than greedy-by-size \(beatsGreedy)/200, "
         + "mean gap \(mean * 100) % of LB, max gap \(gaps.max()! * 100) %")
 }
+
+@Test func portableExpIsAccurate() {
+    let cases: [(Double, Double)] = [
+        (0, 1), (-0.01, 0.990049833749168), (-1, 0.36787944117144233), (-20, 2.061153622438558e-09),
+    ]
+    for (x, expected) in cases {
+        #expect(abs(portableExp(x) - expected) <= 1e-12 * expected, "exp(\(x))")
+    }
+}
