@@ -16,9 +16,9 @@ import TinycIR
 ///    and keeps the smallest arena (ties: the earlier order in `PlacementOrder.allCases`, so a
 ///    plain TFLM order is reported when it is as good).
 /// 3. **Hill climb over the order** (in the spirit of TVM USMP's `hill_climb`), only if stage 2
-///    is above the bound: repeatedly take a buffer touching the top of the arena, move it earlier
-///    in the order (swap with a first- or second-level conflict neighbour, or insert it at a random
-///    earlier position), re-run the greedy, and keep the change unless it is worse; worse
+///    is above the bound: repeatedly take a buffer touching the top of the arena, change its place
+///    in the order (swap it with a first- or second-level conflict neighbour, or insert it at a
+///    random earlier position), re-run the greedy, and keep the change unless it is worse; worse
 ///    changes are accepted with a small probability that decays over the fixed budget.
 ///    Randomness comes from `SplitMix64` with a fixed seed; the search stops at the bound.
 ///
@@ -55,7 +55,8 @@ public enum MemoryPlanner {
                 from: best!.order, placement, seed: hillClimbSeed, budget: hillClimbBudget)
             if climb.placement.arena < placement.arena {
                 placement = climb.placement
-                strategy = "hill climb from \(strategy) (seed \(hillClimbSeed), best at iteration \(climb.bestIteration))"
+                strategy = "hill climb from \(strategy) "
+                    + "(seed \(hillClimbSeed), best at iteration \(climb.bestIteration))"
             } else {
                 strategy += " (hill climb: no improvement in \(climb.iterations) iterations)"
             }

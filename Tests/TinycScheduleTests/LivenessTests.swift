@@ -12,9 +12,11 @@ private func residualGraph() -> (Graph, x: TensorID, a: TensorID, b: TensorID, y
     var g = Graph(name: "residual")
     let act = TensorType(shape: [1, 4, 4, 3], dtype: .s8)  // 48 B
     let x = g.addTensor("x", act)
-    let w1 = g.addTensor("w1", TensorType(shape: [3, 1, 1, 3], dtype: .s8), data: ConstantData(int8: .init(repeating: 1, count: 9)))
+    let w1 = g.addTensor(
+        "w1", TensorType(shape: [3, 1, 1, 3], dtype: .s8), data: ConstantData(int8: .init(repeating: 1, count: 9)))
     let a = g.addTensor("a", TensorType(shape: [1, 4, 4, 5], dtype: .s8))  // 80 B
-    let w2 = g.addTensor("w2", TensorType(shape: [3, 1, 1, 5], dtype: .s8), data: ConstantData(int8: .init(repeating: 1, count: 15)))
+    let w2 = g.addTensor(
+        "w2", TensorType(shape: [3, 1, 1, 5], dtype: .s8), data: ConstantData(int8: .init(repeating: 1, count: 15)))
     let b = g.addTensor("b", act)
     let y = g.addTensor("y", act)
     let z = g.addTensor("z", TensorType(shape: [1, 4, 4, 1], dtype: .f32))  // 64 B

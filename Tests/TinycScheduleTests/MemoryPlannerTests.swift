@@ -105,7 +105,7 @@ func randomBuffers(_ rng: inout SplitMix64, count: Int, steps: Int) -> [Buffer] 
 @Test(arguments: [1, 16])
 func randomBufferSetsSatisfyInvariantAndNeverLoseToGreedyBySize(alignment: Int) {
     var rng = SplitMix64(seed: 2024)
-    var hits = 0, alignedHits = 0, beatsGreedy = 0
+    var hits = 0, alignedHits = 0, beatsGreedy = 0, climbed = 0
     var gaps: [Double] = []
     for _ in 0..<200 {
         let steps = rng.next(in: 1...30)
@@ -119,11 +119,14 @@ func randomBufferSetsSatisfyInvariantAndNeverLoseToGreedyBySize(alignment: Int) 
         if plan.arenaBytes == plan.lowerBound { hits += 1 }
         if plan.arenaBytes == Problem(buffers, steps: steps, alignment: alignment).searchBound { alignedHits += 1 }
         if plan.arenaBytes < bySize.arenaBytes { beatsGreedy += 1 }
+        if plan.strategy.hasPrefix("hill climb") { climbed += 1 }
         gaps.append(Double(plan.gapBytes) / Double(plan.lowerBound))
     }
+    #expect(climbed > 0, "the hill climb never improved on the greedy orders")
     let mean = gaps.reduce(0, +) / Double(gaps.count)
     print("planner property test, alignment \(alignment): LB hit \(hits)/200, alignment-aware bound hit "
         + "\(alignedHits)/200, better than greedy-by-size \(beatsGreedy)/200, "
+        + "improved by the hill climb \(climbed)/200, "
         + "mean gap \(mean * 100) % of LB, max gap \(gaps.max()! * 100) %")
 }
 
