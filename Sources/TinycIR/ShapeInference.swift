@@ -75,12 +75,21 @@ public enum ShapeInference {
         case .maxPool2d(let a), .avgPool2d(let a):
             try requireNHWC()
             let out = try window(a.kernel, a.stride, .one, a.padding)
+            // A window lying entirely in the padding has no value to pool (TFLite never pads that much).
+            let p = WindowGeometry.pads(input: HW(x[1], x[2]), kernel: a.kernel, stride: a.stride, dilation: .one, padding: a.padding)
+            guard max(p.top, p.bottom) < a.kernel.h, max(p.left, p.right) < a.kernel.w else {
+                throw fail("padding \(p) is as large as the kernel \(a.kernel): some windows would see only padding")
+            }
             return [1, out.h, out.w, x[3]]
         case .mean(let a):
             try requireNHWC()
             guard a.axes == [1, 2] else { throw fail("only axes [1, 2] (global average pool) are supported, got \(a.axes)") }
             return a.keepDims ? [1, 1, 1, x[3]] : [1, x[3]]
-        case .activation, .softmax:
+        case .activation:
+            return x
+        case .softmax:
+            // TFLite's int8 softmax sums exponentials in Q12.19: at most 4096 values per row.
+            guard let depth = x.last, depth <= 4096 else { throw fail("rows of \(x.last ?? 0) values exceed the 4096 the int8 softmax supports") }
             return x
         case .reshape:
             let out = graph.type(node.outputs[0]).shape
