@@ -17,14 +17,16 @@ struct CWriter {
         line("}" + trailer)
     }
 
-    /// A C array initializer body, `perLine` values to a line.
+    /// A C array initializer body, `perLine` values to a line, indented one level.
     mutating func values<T>(_ items: [T], perLine: Int, _ format: (T) -> String = { "\($0)" }) {
+        depth += 1
         var i = 0
         while i < items.count {
             let chunk = items[i..<min(i + perLine, items.count)].map(format).joined(separator: ", ")
             line(chunk + (i + perLine < items.count ? "," : ""))
             i += perLine
         }
+        depth -= 1
     }
 }
 
