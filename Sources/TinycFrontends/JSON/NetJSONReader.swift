@@ -119,8 +119,11 @@ public enum NetJSONReader {
         guard !shape.isEmpty, shape.allSatisfy({ $0 > 0 }) else {
             throw FrontendMessage("\(context): dimensions must be positive integers, got \(shape)")
         }
-        guard shape.reduce(1, { $0.multipliedReportingOverflow(by: $1).partialValue }) < 1 << 31 else {
-            throw FrontendMessage("\(context): shape \(shape) is too large")
+        var elements = 1
+        for d in shape {
+            let (product, overflow) = elements.multipliedReportingOverflow(by: d)
+            guard !overflow, product < 1 << 31 else { throw FrontendMessage("\(context): shape \(shape) is too large (2^31 elements at most)") }
+            elements = product
         }
         var type = TensorType(shape: shape, dtype: dtype)
         if let quantValue { type.quantization = try readQuantization(quantValue, shape: shape, context: context) }
