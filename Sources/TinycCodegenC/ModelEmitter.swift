@@ -121,5 +121,6 @@ public struct ModelEmitter {
     }
 
     func offset(_ id: TensorID) -> Int { plan.offsets[id] ?? 0 }
-    func arena(_ id: TensorID) -> String { "arena + \(offset(id))" }
+    /// Where tensor `id` lives: its arena slot, or its flash array for a constant operand.
+    func arena(_ id: TensorID) -> String { graph.isConstant(id) ? WeightsNaming.symbol(id) : "arena + \(offset(id))" }
 }

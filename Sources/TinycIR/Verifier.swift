@@ -29,6 +29,7 @@ public enum Verifier {
             guard !available.contains(out) else {
                 throw .node(index, node, "output '\(graph[out].name)' is already a graph input, a constant or another node's output")
             }
+            try verifyConstness(index, in: graph)
             let expected = try ShapeInference.outputShape(of: index, in: graph)
             guard graph.type(out).shape == expected else {
                 throw .node(index, node, "output '\(graph[out].name)' is declared \(graph.type(out).shape), the op computes \(expected)")
@@ -38,6 +39,30 @@ public enum Verifier {
         }
         for id in graph.outputs where !available.contains(id) {
             throw GraphError(.tensor(name: graph[id].name), "graph output is never computed")
+        }
+    }
+
+    /// Weights, biases and batch-norm statistics are constants. The data input of every other op is
+    /// computed at run time, except that `add` and `concat` may take constant operands as long as one
+    /// operand is computed (a node on constants only would need constant folding).
+    static func verifyConstness(_ index: Int, in graph: Graph) throws(GraphError) {
+        let node = graph.nodes[index]
+        switch node.op {
+        case .conv2d, .depthwiseConv2d, .fullyConnected, .batchNorm:
+            guard !graph.isConstant(node.inputs[0]) else {
+                throw .node(index, node, "input '\(graph[node.inputs[0]].name)' is a constant; this op needs a computed tensor there")
+            }
+            for t in node.inputs.dropFirst() where !graph.isConstant(t) {
+                throw .node(index, node, "'\(graph[t].name)' must be a constant (weights, bias and statistics need data)")
+            }
+        case .add, .concat:
+            guard node.inputs.contains(where: { !graph.isConstant($0) }) else {
+                throw .node(index, node, "every input is a constant; fold this node before exporting the model")
+            }
+        case .maxPool2d, .avgPool2d, .mean, .activation, .reshape, .softmax, .pad:
+            guard !graph.isConstant(node.inputs[0]) else {
+                throw .node(index, node, "input '\(graph[node.inputs[0]].name)' is a constant; fold this node before exporting the model")
+            }
         }
     }
 
@@ -54,7 +79,7 @@ public enum Verifier {
                 throw fail("mixes float and quantized tensors: '\(graph[t].name)' is \(graph.type(t).dtype.rawValue)")
             }
         case .s8:
-            for t in node.outputs + node.inputs where !graph.isConstant(t) || t == node.inputs[0] {
+            for t in node.outputs + node.inputs.prefix(node.op.weightInputIndex ?? node.inputs.count) {
                 guard graph.type(t).dtype == .s8, graph.type(t).quantization.perTensorParameters != nil else {
                     throw fail("activation '\(graph[t].name)' must be int8 with per-tensor quantization")
                 }
@@ -89,6 +114,14 @@ public enum Verifier {
 }
 
 extension Op {
+    /// Index of the first constant parameter input (weights), for ops that have them.
+    public var weightInputIndex: Int? {
+        switch self {
+        case .conv2d, .depthwiseConv2d, .fullyConnected, .batchNorm: 1
+        case .add, .maxPool2d, .avgPool2d, .mean, .activation, .reshape, .softmax, .pad, .concat: nil
+        }
+    }
+
     /// True for depthwise convolutions (weights' channel axis is 3, not 0).
     public var isDepthwise: Bool {
         if case .depthwiseConv2d = self { return true }

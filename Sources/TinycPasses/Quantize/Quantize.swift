@@ -53,6 +53,9 @@ struct Quantizer {
         let activation = activationQuantization()
         for (id, q) in activation {
             g[id].type = TensorType(shape: g.type(id).shape, dtype: .s8, quantization: q)
+            if let data = graph.constants[id], let (scale, zeroPoint) = q.perTensorParameters {
+                g.constants[id] = ConstantData(int8: ReferenceInterpreter.quantize(data.floats, scale: scale, zeroPoint: zeroPoint))
+            }
         }
         for (index, node) in graph.nodes.enumerated() {
             switch node.op {
@@ -78,7 +81,9 @@ struct Quantizer {
             return r
         }
         func union(_ a: TensorID, _ b: TensorID) { parent[find(a)] = find(b) }
-        let activations = graph.tensors.indices.map(TensorID.init).filter { !graph.isConstant($0) }
+        // Constant operands of add and concat are quantized like activations, from their own data.
+        let constantOperands = Set(graph.nodes.filter { $0.op.weightInputIndex == nil }.flatMap(\.inputs).filter(graph.isConstant))
+        let activations = graph.tensors.indices.map(TensorID.init).filter { !graph.isConstant($0) || constantOperands.contains($0) }
         for t in activations { parent[t] = t }
         var fixed: [TensorID: Quantization] = [:]
         for node in graph.nodes {
@@ -93,7 +98,8 @@ struct Quantizer {
         }
         var groupRange: [TensorID: ClosedRange<Float>] = [:]
         for t in activations {
-            let r = ranges[t] ?? 0...0
+            let data = graph.constants[t]?.floats ?? []
+            let r = data.isEmpty ? ranges[t] ?? 0...0 : data.min()!...data.max()!
             let root = find(t)
             let old = groupRange[root] ?? r
             groupRange[root] = min(old.lowerBound, r.lowerBound)...max(old.upperBound, r.upperBound)
