@@ -104,6 +104,16 @@ public enum Verifier {
             case .add, .maxPool2d, .avgPool2d, .mean, .activation, .reshape, .softmax, .pad, .concat, .batchNorm:
                 break
             }
+            switch node.op {
+            case .maxPool2d, .avgPool2d, .reshape, .pad, .concat, .activation:
+                // These kernels move or clamp raw int8 values: they are exact only when every input
+                // shares the output's scale and zero point (TFLite's rule for these ops).
+                for t in node.inputs where graph.type(t).quantization != y.quantization {
+                    throw fail("input '\(graph[t].name)' must have the output's quantization \(Graph.format(y)) (this kernel does not requantize)")
+                }
+            case .conv2d, .depthwiseConv2d, .fullyConnected, .add, .mean, .softmax, .batchNorm:
+                break
+            }
             if case .softmax = node.op, y.quantization != .perTensor(scale: 1.0 / 256, zeroPoint: -128) {
                 throw fail("int8 softmax output must have scale 1/256 and zero point -128")
             }

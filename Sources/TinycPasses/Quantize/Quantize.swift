@@ -89,7 +89,7 @@ struct Quantizer {
         for node in graph.nodes {
             switch node.op {
             case .maxPool2d, .avgPool2d, .pad, .reshape, .activation, .concat:
-                for x in node.inputs where !graph.isConstant(x) { union(x, node.outputs[0]) }
+                for x in node.inputs where parent[x] != nil { union(x, node.outputs[0]) }
             case .softmax:
                 fixed[node.outputs[0]] = .perTensor(scale: 1.0 / 256, zeroPoint: -128)
             case .conv2d, .depthwiseConv2d, .fullyConnected, .add, .mean, .batchNorm:
@@ -104,9 +104,12 @@ struct Quantizer {
             let old = groupRange[root] ?? r
             groupRange[root] = min(old.lowerBound, r.lowerBound)...max(old.upperBound, r.upperBound)
         }
+        // A fixed quantization (softmax output) binds its whole group, e.g. a reshape after softmax.
+        var fixedGroup: [TensorID: Quantization] = [:]
+        for (t, q) in fixed { fixedGroup[find(t)] = q }
         var result: [TensorID: Quantization] = [:]
         for t in activations {
-            result[t] = fixed[t] ?? Self.asymmetric(groupRange[find(t)]!)
+            result[t] = fixedGroup[find(t)] ?? Self.asymmetric(groupRange[find(t)]!)
         }
         return result
     }
