@@ -129,4 +129,20 @@ struct PassesTests {
         let source = try NetJSONReader.read(contentsOf: Self.digits)
         #expect(throws: GraphError.self) { try Pipeline.run(Pipeline.standard(PipelineOptions()), on: source) }
     }
+
+    @Test func aReshapeAfterSoftmaxKeepsSoftmaxQuantization() throws {
+        var g = Graph(name: "sm")
+        let x = g.addTensor("x", TensorType(shape: [1, 4], dtype: .f32))
+        let w = g.addTensor("w", TensorType(shape: [3, 4], dtype: .f32), data: ConstantData(floats: (0..<12).map { Float($0 % 5) - 2 }))
+        let f = g.addTensor("f", TensorType(shape: [1, 3], dtype: .f32))
+        let p = g.addTensor("p", TensorType(shape: [1, 3], dtype: .f32))
+        let y = g.addTensor("y", TensorType(shape: [1, 1, 1, 3], dtype: .f32))
+        g.nodes = [Node(op: .fullyConnected(FullyConnected()), inputs: [x, w], outputs: [f], name: "fc"),
+                   Node(op: .softmax(beta: 1), inputs: [f], outputs: [p], name: "softmax"),
+                   Node(op: .reshape, inputs: [p], outputs: [y], name: "reshape")]
+        g.inputs = [x]
+        g.outputs = [y]
+        let q = try Pipeline.run(Pipeline.standard(PipelineOptions(calibration: Self.inputs(4, count: 8))), on: g)
+        #expect(q.type(q.outputs[0]).quantization == .perTensor(scale: 1.0 / 256, zeroPoint: -128))
+    }
 }
