@@ -9,7 +9,9 @@ enum HostToolchain {
     /// The repository root (this file is Tests/RuntimeHostTests/HostToolchain.swift).
     static let repoRoot: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let runtimeDir = repoRoot.appendingPathComponent("Runtime-C")
+    /// Runtime-C, or `$TINYC_RUNTIME_DIR` (e.g. a mutated copy, to check that the tests catch a bug).
+    static let runtimeDir = ProcessInfo.processInfo.environment["TINYC_RUNTIME_DIR"].map { URL(fileURLWithPath: $0) }
+        ?? repoRoot.appendingPathComponent("Runtime-C")
     static let includeFlags = [
         "-I", runtimeDir.appendingPathComponent("include").path,
         "-I", runtimeDir.appendingPathComponent("src").path,
@@ -45,8 +47,13 @@ enum HostToolchain {
     /// compiler's complaint. Swift initializes a static `let` exactly once, even under concurrency.
     static let runtimeObjects: Result<[String], HostFailure> = Result { () throws(HostFailure) -> [String] in
         guard let cc = compiler else { throw HostFailure("no host C compiler") }
+        removeStaleRuntimeDirectories()
         let dir = try makeTemporaryDirectory("runtime")
-        let sources = try FileManager.default.contentsOfDirectory(atPath: runtimeDir.appendingPathComponent("src").path)
+        let listing: [String]
+        do { listing = try FileManager.default.contentsOfDirectory(atPath: runtimeDir.appendingPathComponent("src").path) } catch {
+            throw HostFailure("cannot list \(runtimeDir.path)/src: \(error)")
+        }
+        let sources = listing
             .filter { $0.hasSuffix(".c") }.sorted()
             .map { runtimeDir.appendingPathComponent("src").appendingPathComponent($0).path }
         guard !sources.isEmpty else { throw HostFailure("no .c files in \(runtimeDir.path)/src") }
@@ -55,6 +62,20 @@ enum HostToolchain {
             throw HostFailure("building Runtime-C failed (\(cc), exit \(result.status)):\n\(result.output)")
         }
         return sources.map { dir.appendingPathComponent(($0 as NSString).lastPathComponent.replacingOccurrences(of: ".c", with: ".o")).path }
+    }
+
+    /// The runtime objects live as long as the test process and no test hook runs at its end, so
+    /// each run deletes the runtime directories of earlier test processes that have exited.
+    static func removeStaleRuntimeDirectories() {
+        let tmp = FileManager.default.temporaryDirectory
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: tmp.path) else { return }
+        for entry in entries where entry.hasPrefix("tinyc-host-") && entry.contains("-runtime-") {
+            let parts = entry.split(separator: "-")
+            guard parts.count > 3, let pid = Int32(parts[2]), pid != ProcessInfo.processInfo.processIdentifier else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH {
+                try? FileManager.default.removeItem(at: tmp.appendingPathComponent(entry))
+            }
+        }
     }
 
     /// A fresh directory under the system temporary directory.
@@ -80,8 +101,8 @@ enum HostToolchain {
     static func run(_ executable: String, _ arguments: [String], in directory: URL) throws(HostFailure) -> ProcessResult {
         let outURL = directory.appendingPathComponent(".stdout-\(UUID().uuidString.prefix(8))")
         let errURL = directory.appendingPathComponent(".stderr-\(UUID().uuidString.prefix(8))")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
         defer {
             try? FileManager.default.removeItem(at: outURL)
             try? FileManager.default.removeItem(at: errURL)
