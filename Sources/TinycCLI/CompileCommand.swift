@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TinycCodegenC
 
 struct CompileCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -44,7 +45,7 @@ struct CompileCommand: ParsableCommand {
             if printIR { say(compiled.graph.description) }
             try OutputWriter.write(compiled, modelFile: url, to: URL(fileURLWithPath: output))
             say(compiled.report.text())
-            say("wrote \(output)/ (\(CNameFor(compiled)).h, .c, report.json, Makefile, runtime/)")
+            say("wrote \(output)/ (\(CName.identifier(compiled.graph.name)).h, .c, report.json, Makefile, runtime/)")
         }
     }
 }
@@ -55,6 +56,3 @@ func parseSize(_ text: String, _ flag: String) throws(CLIError) -> Int {
     }
     return v
 }
-
-import TinycCodegenC
-func CNameFor(_ compiled: CompiledModel) -> String { CName.identifier(compiled.graph.name) }

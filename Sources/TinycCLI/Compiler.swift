@@ -60,12 +60,16 @@ public enum Compiler {
         } catch {
             throw CLIError("\(url.path): \(error.description)")
         }
-        let buffers = Liveness.buffers(of: graph, alignment: options.alignment)
-        let plan = MemoryPlanner.plan(buffers, steps: graph.nodes.count, alignment: options.alignment)
+        let plan = plan(graph, alignment: options.alignment)
         let error = calibration.isEmpty ? nil : try QuantizationError.measure(float: source, int8: graph, samples: calibration)
         let report = Report(graph: graph, plan: plan, target: options.target, quantizationError: error)
         try checkBudgets(report, options: options, model: url.path)
         return CompiledModel(sourceGraph: source, graph: graph, plan: plan, report: report)
+    }
+
+    /// The arena plan for `graph` executed in node order.
+    public static func plan(_ graph: Graph, alignment: Int) -> MemoryPlan {
+        MemoryPlanner.plan(Liveness.buffers(of: graph, alignment: alignment), steps: graph.nodes.count, alignment: alignment)
     }
 
     /// Fails with the numbers when the plan exceeds `--sram` or the weights exceed `--flash`.

@@ -1,4 +1,5 @@
 import Foundation
+import TinycCodegenC
 import TinycIR
 
 /// Builds the test firmware for a compiled output directory and runs it: under QEMU with the exact
@@ -117,5 +118,3 @@ struct FirmwareRunner {
         return cols.count >= 2 ? cols[0] + cols[1] : 0
     }
 }
-
-import TinycCodegenC

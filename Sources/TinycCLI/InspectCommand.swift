@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import TinycIR
-import TinycSchedule
 
 struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -29,7 +28,7 @@ struct InspectCommand: ParsableCommand {
                 graph = source
                 title = "float graph as imported (pass --calib to see the int8 profile)"
             }
-            let plan = MemoryPlanner.plan(Liveness.buffers(of: graph, alignment: 4), steps: graph.nodes.count, alignment: 4)
+            let plan = Compiler.plan(graph, alignment: CompileOptions().alignment)
             say("\(title):\n\(graph.description)\n")
             say(Report(graph: graph, plan: plan, target: .cortexM4, quantizationError: nil).text())
         }

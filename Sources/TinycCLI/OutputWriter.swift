@@ -36,8 +36,6 @@ public enum OutputWriter {
             for item in ["include", "src", "runtime.mk"] {
                 try fm.copyItem(at: root.appendingPathComponent("Runtime-C/\(item)"), to: runtime.appendingPathComponent(item))
             }
-        } catch let error as CLIError {
-            throw error
         } catch {
             throw CLIError("cannot write \(dir.path): \(error.localizedDescription)", exitCode: 4)
         }

@@ -51,13 +51,13 @@ public struct Report: Codable, Equatable, Sendable {
         self.target = target.rawValue
         layers = graph.nodes.indices.map { i in
             let node = graph.nodes[i]
-            let weights = node.inputs.dropFirst().first.map { graph.type($0).dtype.rawValue }
+            let activations = graph.type(node.inputs[0]).dtype.rawValue
             return Layer(
                 name: node.name, op: node.op.name,
                 inputShapes: node.inputs.filter { !graph.isConstant($0) }.map { graph.type($0).shape },
                 outputShape: graph.type(node.outputs[0]).shape,
                 macs: graph.macs(of: i), params: graph.parameterCount(of: i), weightBytes: graph.weightBytes(of: i),
-                precision: graph.isConstant(node.inputs.last!) && weights != nil ? "\(graph.type(node.inputs[0]).dtype.rawValue) x \(weights!)" : graph.type(node.inputs[0]).dtype.rawValue,
+                precision: node.op.weightInputIndex.map { "\(activations) x \(graph.type(node.inputs[$0]).dtype.rawValue)" } ?? activations,
                 liveBytes: i < plan.liveBytesPerStep.count ? plan.liveBytesPerStep[i] : 0,
                 outputOffset: plan.offsets[node.outputs[0]] ?? 0)
         }

@@ -21,6 +21,15 @@ extension ModelEmitter {
             w.values(m.map(\.shift), perLine: 16)
             w.line("};")
         }
+        // Fields shared by the conv, depthwise and fully connected params structs.
+        func requantization(_ w: inout CWriter, _ p: IntegerParams.Conv) {
+            w.line(".input_offset = \(p.inputOffset), .output_offset = \(p.outputOffset), .act_min = \(p.actMin), .act_max = \(p.actMax),")
+            w.line(".out_mult = \(name)_mult, .out_shift = \(name)_shift,")
+        }
+        func window(_ w: inout CWriter, _ k: [Int], _ stride: HW, _ dilation: HW) {
+            w.line(".input = \(shape3(x)), .output = \(shape3(y)),")
+            w.line(".kernel = {.h = \(k[1]), .w = \(k[2])}, .stride = \(hw(stride)), .dilation = \(hw(dilation)),")
+        }
         let weights = node.inputs.count > 1 ? WeightsNaming.symbol(node.inputs[1]) : ""
         let bias = node.inputs.count > 2 ? WeightsNaming.symbol(node.inputs[2]) : "NULL"
         let io = "\(arena(node.inputs[0])), \(weights), \(bias), \(arena(node.outputs[0]))"
@@ -30,11 +39,9 @@ extension ModelEmitter {
             let k = graph.type(node.inputs[1]).shape
             multipliers(p.multipliers)
             w.block("static const tc_conv2d_params \(name) =", trailer: ";") { w in
-                w.line(".input = \(shape3(x)), .output = \(shape3(y)),")
-                w.line(".kernel = {.h = \(k[1]), .w = \(k[2])}, .stride = \(hw(a.stride)), .dilation = \(hw(a.dilation)),")
+                window(&w, k, a.stride, a.dilation)
                 w.line(".pad = \(pads(p.pads)),")
-                w.line(".input_offset = \(p.inputOffset), .output_offset = \(p.outputOffset), .act_min = \(p.actMin), .act_max = \(p.actMax),")
-                w.line(".out_mult = \(name)_mult, .out_shift = \(name)_shift,")
+                requantization(&w, p)
             }
             w.line()
             return ["tc_conv2d_s8_ref(&\(name), \(io));"]
@@ -42,11 +49,9 @@ extension ModelEmitter {
             let k = graph.type(node.inputs[1]).shape
             multipliers(p.multipliers)
             w.block("static const tc_dwconv_params \(name) =", trailer: ";") { w in
-                w.line(".input = \(shape3(x)), .output = \(shape3(y)),")
-                w.line(".kernel = {.h = \(k[1]), .w = \(k[2])}, .stride = \(hw(a.stride)), .dilation = \(hw(a.dilation)),")
+                window(&w, k, a.stride, a.dilation)
                 w.line(".pad = \(pads(p.pads)), .depth_multiplier = \(a.depthMultiplier),")
-                w.line(".input_offset = \(p.inputOffset), .output_offset = \(p.outputOffset), .act_min = \(p.actMin), .act_max = \(p.actMax),")
-                w.line(".out_mult = \(name)_mult, .out_shift = \(name)_shift,")
+                requantization(&w, p)
             }
             w.line()
             return ["tc_dwconv_s8_ref(&\(name), \(io));"]
@@ -55,8 +60,7 @@ extension ModelEmitter {
             multipliers(p.multipliers)
             w.block("static const tc_fc_params \(name) =", trailer: ";") { w in
                 w.line(".in_features = \(k[1]), .out_features = \(k[0]),")
-                w.line(".input_offset = \(p.inputOffset), .output_offset = \(p.outputOffset), .act_min = \(p.actMin), .act_max = \(p.actMax),")
-                w.line(".out_mult = \(name)_mult, .out_shift = \(name)_shift,")
+                requantization(&w, p)
             }
             w.line()
             return ["tc_fc_s8_ref(&\(name), \(io));"]

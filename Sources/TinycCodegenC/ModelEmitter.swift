@@ -113,12 +113,7 @@ public struct ModelEmitter {
     }
 
     /// The textual-IR line of node `index`, as `Graph.description` prints it.
-    func irLine(_ index: Int) -> String {
-        let node = graph.nodes[index]
-        let attrs = Graph.attributes(node.op)
-        return "\(node.outputs[0]) = \(node.op.name) \(node.inputs.map(\.description).joined(separator: ", "))"
-            + (attrs.isEmpty ? "" : " {\(attrs)}") + " : \(Graph.format(graph.type(node.outputs[0])))"
-    }
+    func irLine(_ index: Int) -> String { graph.line(of: index) }
 
     func offset(_ id: TensorID) -> Int { plan.offsets[id] ?? 0 }
     /// Where tensor `id` lives: its arena slot, or its flash array for a constant operand.

@@ -7,15 +7,19 @@ extension Graph: CustomStringConvertible {
     public var description: String {
         let ins = inputs.map { "\($0): \(Graph.format(type($0)))" }.joined(separator: ", ")
         var lines = ["graph @\(name)(\(ins)) -> (\(outputs.map(\.description).joined(separator: ", "))) {"]
-        for node in nodes {
-            let attrs = Graph.attributes(node.op)
-            let args = node.inputs.map(\.description).joined(separator: ", ")
-            let outs = node.outputs.map(\.description).joined(separator: ", ")
-            let result = node.outputs.map { Graph.format(type($0)) }.joined(separator: ", ")
-            lines.append("  \(outs) = \(node.op.name) \(args)\(attrs.isEmpty ? "" : " {\(attrs)}") : \(result)")
-        }
+        for index in nodes.indices { lines.append("  " + line(of: index)) }
         lines.append("}")
         return lines.joined(separator: "\n")
+    }
+
+    /// Node `index` as one line: `%5 = conv2d %0, %1, %2 {stride=1x1 ...} : s8[1,8,8,8] q(...)`.
+    public func line(of index: Int) -> String {
+        let node = nodes[index]
+        let attrs = Graph.attributes(node.op)
+        let args = node.inputs.map(\.description).joined(separator: ", ")
+        let outs = node.outputs.map(\.description).joined(separator: ", ")
+        let result = node.outputs.map { Graph.format(type($0)) }.joined(separator: ", ")
+        return "\(outs) = \(node.op.name) \(args)\(attrs.isEmpty ? "" : " {\(attrs)}") : \(result)"
     }
 
     /// `s8[1,8,8,8] q(0.0215,-128)`; per-channel quantization prints the channel count only.
