@@ -16,8 +16,11 @@ let package = Package(
     targets: [
         // The typed graph IR, shape inference, verifier and TFLite-exact quantization math.
         .target(name: "TinycIR", swiftSettings: strict),
-        // Model readers: net.json (later TFLite, ONNX) -> Graph.
-        .target(name: "TinycFrontends", dependencies: ["TinycIR"], swiftSettings: strict),
+        // The TFLite flatbuffer reader: flatc-generated C++ for our schema subset, verified before
+        // anything is read, behind a plain C API (include/tinyc_tflite.h).
+        .target(name: "TinycTFLiteFlatBuffers", exclude: ["schema"]),
+        // Model readers: net.json and .tflite -> Graph.
+        .target(name: "TinycFrontends", dependencies: ["TinycIR", "TinycTFLiteFlatBuffers"], swiftSettings: strict),
         // The oracle: runs float and int8 graphs with exactly the C runtime's integer arithmetic.
         .target(name: "TinycReference", dependencies: ["TinycIR"], swiftSettings: strict),
         // Graph -> graph passes (batch-norm folding, fusion, post-training quantization).
@@ -37,7 +40,7 @@ let package = Package(
         .executableTarget(name: "tinyc", dependencies: ["TinycCLI"], swiftSettings: strict),
 
         .testTarget(name: "TinycIRTests", dependencies: ["TinycIR"]),
-        .testTarget(name: "TinycFrontendsTests", dependencies: ["TinycFrontends"]),
+        .testTarget(name: "TinycFrontendsTests", dependencies: ["TinycFrontends", "TinycTFLiteFlatBuffers"]),
         .testTarget(name: "TinycReferenceTests", dependencies: ["TinycReference", "TinycFrontends"]),
         .testTarget(name: "TinycPassesTests", dependencies: ["TinycPasses", "TinycFrontends"]),
         .testTarget(name: "TinycScheduleTests", dependencies: ["TinycSchedule"]),
@@ -47,5 +50,6 @@ let package = Package(
         .testTarget(
             name: "RuntimeHostTests",
             dependencies: ["TinycIR", "TinycSchedule", "TinycReference", "TinycCodegenC"]),
-    ]
+    ],
+    cxxLanguageStandard: .cxx17
 )

@@ -13,7 +13,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PACKAGES=(gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
-          libflatbuffers-dev flatbuffers-compiler make gcc)
+          libflatbuffers-dev flatbuffers-compiler make gcc g++)
 
 log() { echo "setup: $*"; }
 

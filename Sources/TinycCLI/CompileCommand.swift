@@ -12,7 +12,7 @@ struct CompileCommand: ParsableCommand {
             quantized to int8 with the samples given by --calib.
             """)
 
-    @Argument(help: "The model: a net.json file (docs/net-json.md).")
+    @Argument(help: "The model: a .tflite file (docs/tflite.md) or a net.json file (docs/net-json.md).")
     var model: String
 
     @Option(help: "CPU core: cortex-m4 (cortex-m0, cortex-m0plus, cortex-m3, cortex-m7, cortex-m33, cortex-m55: not supported yet).")

@@ -37,9 +37,9 @@ public enum Compiler {
         case "json":
             do { return try NetJSONReader.read(contentsOf: url) } catch { throw CLIError(error.description) }
         case "tflite":
-            throw CLIError("\(url.path): TFLite import is not supported yet; describe the model as net.json (docs/net-json.md)")
+            do { return try TFLiteReader.read(contentsOf: url) } catch { throw CLIError(error.description) }
         default:
-            throw CLIError("\(url.path): unknown model format '.\(url.pathExtension)' (expected a net.json file ending in .json)")
+            throw CLIError("\(url.path): unknown model format '.\(url.pathExtension)' (expected .tflite or a net.json file ending in .json)")
         }
     }
 
@@ -52,7 +52,11 @@ public enum Compiler {
     }
 
     public static func compile(_ url: URL, options: CompileOptions) throws(CLIError) -> CompiledModel {
-        let source = try load(url)
+        try compile(try load(url), from: url, options: options)
+    }
+
+    /// Compiles an already loaded `source` graph; `url` names it in messages.
+    public static func compile(_ source: Graph, from url: URL, options: CompileOptions) throws(CLIError) -> CompiledModel {
         let calibration = try calibrationSamples(options.calibration, for: source)
         let graph: Graph
         do {

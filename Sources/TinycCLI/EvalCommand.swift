@@ -8,7 +8,7 @@ struct EvalCommand: ParsableCommand {
         commandName: "eval",
         abstract: "Measure float and int8 accuracy of a model on a labelled set with the reference interpreter.")
 
-    @Argument(help: "The model: a net.json file.")
+    @Argument(help: "The model: a .tflite or net.json file.")
     var model: String
 
     @Option(help: "Calibration samples (.npy) for float models.")

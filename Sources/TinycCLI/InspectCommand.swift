@@ -7,7 +7,7 @@ struct InspectCommand: ParsableCommand {
         commandName: "inspect",
         abstract: "Show a model's graph and its per-layer memory profile, without writing anything.")
 
-    @Argument(help: "The model: a net.json file.")
+    @Argument(help: "The model: a .tflite or net.json file.")
     var model: String
 
     @Option(help: "Calibration samples (.npy) to profile a float model as int8; without it the float graph is shown.")

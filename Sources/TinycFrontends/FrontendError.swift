@@ -8,3 +8,9 @@ public struct FrontendError: Error, Hashable, Sendable, CustomStringConvertible 
     }
     public var description: String { "\(file): \(message)" }
 }
+
+/// An error message without the file name (the reader adds it).
+struct FrontendMessage: Error {
+    var text: String
+    init(_ text: String) { self.text = text }
+}

@@ -100,9 +100,3 @@ struct JSONObjectReader {
         }
     }
 }
-
-/// An error message without the file name (the reader adds it).
-struct FrontendMessage: Error {
-    var text: String
-    init(_ text: String) { self.text = text }
-}

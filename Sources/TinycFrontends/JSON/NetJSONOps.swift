@@ -5,7 +5,8 @@ import TinycIR
 enum NetJSONOps {
     static let supported = [
         "conv2d", "depthwise_conv2d", "fully_connected", "add", "avg_pool2d", "max_pool2d", "mean",
-        "global_avg_pool2d", "relu", "relu6", "reshape", "flatten", "softmax", "pad", "concat", "batch_norm",
+        "global_avg_pool2d", "relu", "relu6", "reshape", "flatten", "softmax", "logistic", "requantize", "pad", "concat",
+        "batch_norm",
     ]
 
     static func op(_ name: String, attrs: JSONValue, context: String, inputRank: Int) throws(FrontendMessage) -> Op {
@@ -52,6 +53,10 @@ enum NetJSONOps {
             let beta = try a.optional("beta", "a number", \.double) ?? 1
             guard beta > 0, beta.isFinite else { throw FrontendMessage("\(context): 'beta' must be positive, got \(beta)") }
             op = .softmax(beta: Float(beta))
+        case "logistic":
+            op = .logistic
+        case "requantize":
+            op = .requantize
         case "pad":
             guard let rows = try a.optional("paddings", "a list of [before, after] pairs", { v in v.array?.compactMap(\.ints) }),
                   rows.count == 4, rows.allSatisfy({ $0.count == 2 }) else {

@@ -83,7 +83,7 @@ public enum NetJSONWriter {
             return ["\"kernel\": \(hw(a.kernel))", "\"stride\": \(hw(a.stride))", "\"padding\": \(padding(a.padding))", "\"activation\": \"\(a.activation.name)\""]
         case .mean(let a):
             return ["\"axes\": [\(a.axes.map(String.init).joined(separator: ", "))]", "\"keep_dims\": \(a.keepDims)"]
-        case .activation:
+        case .activation, .logistic, .requantize:
             return []
         case .reshape:
             return ["\"shape\": [\(graph.type(node.outputs[0]).shape.map(String.init).joined(separator: ", "))]"]
