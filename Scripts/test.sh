@@ -4,7 +4,8 @@
 # Runs every test: installs what they need (Scripts/setup.sh --deps-only), then
 #   1. the C runtime's own tests on the host under ASan/UBSan (Runtime-C/tests/run.sh),
 #   2. the board smoke tests (runner on host and on QEMU, exit codes, instruction counts),
-#   3. the Swift tests (`swift test`): every stage, host-compiled kernels vs the reference
+#   3. the TFLite reader fuzzer: 2000 mutants of each MLPerf Tiny model under ASan/UBSan,
+#   4. the Swift tests (`swift test`): every stage, host-compiled kernels vs the reference
 #      interpreter, and the QEMU end-to-end run of the digits example.
 # TINYC_QEMU=all widens the QEMU subset (more inputs); the default keeps CI well under 20 minutes.
 set -euo pipefail
@@ -16,6 +17,8 @@ echo "== Runtime-C host tests"
 bash Runtime-C/tests/run.sh
 echo "== board smoke tests"
 bash Boards/tests/smoke.sh
+echo "== TFLite reader fuzz (ASan/UBSan)"
+bash Scripts/fuzz-tflite-reader.sh
 echo "== swift test"
 swift build --build-tests
 swift test --skip-build 2>&1 | tee build/swift-test.log

@@ -352,6 +352,80 @@ static void test_add(void)
     CHECK_S8(out, want);
 }
 
+static void test_add_broadcast(void)
+{
+    /* (2, 1, 3) + (1, 2, 1) -> (2, 2, 3), same arithmetic as test_add (exact sums + 3):
+     * out[i][j][k] = a[i][k] + b[j] + 3 (b has input2_offset 5) */
+    static const int8_t a[] = {1, 2, 3, 10, 20, 30};
+    static const int8_t b[] = {-5, 0};
+    static const int8_t want[] = {4, 5, 6, 9, 10, 11, 13, 23, 33, 18, 28, 38};
+    tc_add_broadcast_params p;
+    int8_t out[12];
+    memset(&p, 0, sizeof p);
+    p.add.size = 12;
+    p.add.input2_offset = 5; p.add.output_offset = 3;
+    p.add.left_shift = 20;
+    p.add.input1_mult = p.add.input2_mult = p.add.output_mult = 1 << 30;
+    p.add.output_shift = -18;
+    p.add.act_min = -128; p.add.act_max = 127;
+    p.rank = 3;
+    p.shape[0] = 2; p.shape[1] = 2; p.shape[2] = 3;
+    p.stride1[0] = 3; p.stride1[1] = 0; p.stride1[2] = 1;
+    p.stride2[0] = 0; p.stride2[1] = 1; p.stride2[2] = 0;
+    tc_add_broadcast_s8_ref(&p, a, b, out);
+    CHECK_S8(out, want);
+    /* rank 1 with a broadcast scalar operand: x + b[1] (b[1] - z_b = 5) */
+    {
+        static const int8_t want1[] = {9, 10, 11};
+        p.rank = 1; p.shape[0] = 3; p.stride1[0] = 1; p.stride2[0] = 0;
+        tc_add_broadcast_s8_ref(&p, a, b + 1, out);
+        check_s8("add broadcast rank 1", __LINE__, out, want1, 3);
+    }
+}
+
+static void test_requantize(void)
+{
+    /* q(0.5, 3) -> q(0.25, -10): (2^30, 2) = 2.0: y = 2 (x - 3) - 10, clamped */
+    static const int8_t in[] = {7, 10, 100, -128};
+    static const int8_t want[] = {-2, 4, 127, -128};
+    /* relu q(0.02, -30) -> q(0.05, -100): 0.4 = (1717986854, -1), double rounding makes d = 1
+     * give 1 (0.8 -> 1, then 0.5 -> 1); clamped below at -100 */
+    static const int8_t relu_in[] = {-128, -29, -26, 0, 127};
+    static const int8_t relu_want[] = {-100, -99, -98, -88, -37};
+    tc_requantize_params p;
+    int8_t out[5];
+    memset(&p, 0, sizeof p);
+    p.size = 4; p.input_offset = -3; p.output_offset = -10;
+    p.mult = 1 << 30; p.shift = 2; p.act_min = -128; p.act_max = 127;
+    tc_requantize_s8_ref(&p, in, out);
+    check_s8("requantize", __LINE__, out, want, 4);
+    p.size = 5; p.input_offset = 30; p.output_offset = -100;
+    p.mult = 1717986854; p.shift = -1; p.act_min = -100;
+    tc_requantize_s8_ref(&p, relu_in, out);
+    CHECK_S8(out, relu_want);
+}
+
+static void test_logistic(void)
+{
+    /* x q(0.1, 0): multiplier 1717986944, shift 24, radius 120 (TFLM values, see
+     * Tests/TinycReferenceTests/TFLMOpsTests.swift) */
+    static const int8_t in[] = {1, 0, -1, 120, -120, 119, 10, -60};
+    static const int8_t want[] = {6, 0, -6, 127, -128, 127, 59, -127};
+    /* x q(2, 10): shift 29, radius 3 */
+    static const int8_t in2[] = {7, 8, 9, 10, 11, 12, 13};
+    static const int8_t want2[] = {-128, -123, -97, 0, 97, 123, 127};
+    tc_logistic_params p;
+    int8_t out[8];
+    p.size = 8; p.input_zero_point = 0; p.input_range_radius = 120;
+    p.input_multiplier = 1717986944; p.input_left_shift = 24;
+    tc_logistic_s8_ref(&p, in, out);
+    CHECK_S8(out, want);
+    p.size = 7; p.input_zero_point = 10; p.input_range_radius = 3;
+    p.input_multiplier = 1 << 30; p.input_left_shift = 29;
+    tc_logistic_s8_ref(&p, in2, out);
+    check_s8("logistic radius 3", __LINE__, out, want2, 7);
+}
+
 static void test_mean(void)
 {
     /* (2, 2, 2) -> (2,): mean folded as (2^30, -1) = 1/4;
@@ -450,6 +524,9 @@ int main(void)
     test_fc();
     test_pool();
     test_add();
+    test_add_broadcast();
+    test_requantize();
+    test_logistic();
     test_mean();
     test_softmax();
     test_pad_concat_clamp();

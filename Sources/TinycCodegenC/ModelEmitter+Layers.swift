@@ -74,7 +74,8 @@ extension ModelEmitter {
             let kernel = node.op.name == "max_pool2d" ? "tc_maxpool_s8_ref" : "tc_avgpool_s8_ref"
             return ["\(kernel)(&\(name), \(arena(node.inputs[0])), \(arena(node.outputs[0])));"]
         case (.add, .add(let p)):
-            w.block("static const tc_add_params \(name) =", trailer: ";") { w in
+            let io = "\(arena(node.inputs[0])), \(arena(node.inputs[1])), \(arena(node.outputs[0]))"
+            func arithmetic(_ w: inout CWriter) {
                 w.line(".size = \(graph.type(node.outputs[0]).count),")
                 w.line(".input1_offset = \(p.input1Offset), .input2_offset = \(p.input2Offset), .output_offset = \(p.outputOffset),")
                 w.line(".left_shift = \(p.leftShift),")
@@ -83,8 +84,22 @@ extension ModelEmitter {
                 w.line(".output_mult = \(p.output.mult), .output_shift = \(p.output.shift),")
                 w.line(".act_min = \(p.actMin), .act_max = \(p.actMax),")
             }
+            let b = graph.type(node.inputs[1]).shape
+            // TFLM adds elementwise when the shapes match (after leading 1s), else broadcasts.
+            if Broadcast.extended(x, to: y.count) == Broadcast.extended(b, to: y.count) {
+                w.block("static const tc_add_params \(name) =", trailer: ";", arithmetic)
+                w.line()
+                return ["tc_add_s8_ref(&\(name), \(io));"]
+            }
+            let loops = Broadcast.collapsed(shape: y, Broadcast.strides(of: x, in: y), Broadcast.strides(of: b, in: y))
+            func list(_ v: [Int]) -> String { "{" + v.map(String.init).joined(separator: ", ") + "}" }
+            w.block("static const tc_add_broadcast_params \(name) =", trailer: ";") { w in
+                w.block(".add =", trailer: ",", arithmetic)
+                w.line(".rank = \(loops.shape.count), .shape = \(list(loops.shape)),")
+                w.line(".stride1 = \(list(loops.strides1)), .stride2 = \(list(loops.strides2)),")
+            }
             w.line()
-            return ["tc_add_s8_ref(&\(name), \(arena(node.inputs[0])), \(arena(node.inputs[1])), \(arena(node.outputs[0])));"]
+            return ["tc_add_broadcast_s8_ref(&\(name), \(io));"]
         case (.mean, .mean(let p)):
             w.block("static const tc_mean_params \(name) =", trailer: ";") { w in
                 w.line(".input = \(shape3(x)),")
@@ -115,6 +130,23 @@ extension ModelEmitter {
             }
             w.line()
             return ["tc_clamp_s8_ref(&\(name), \(arena(node.inputs[0])), \(arena(node.outputs[0])));"]
+        case (.activation, .requantize(let p)), (.requantize, .requantize(let p)):
+            w.block("static const tc_requantize_params \(name) =", trailer: ";") { w in
+                w.line(".size = \(graph.type(node.outputs[0]).count),")
+                w.line(".input_offset = \(p.inputOffset), .output_offset = \(p.outputOffset),")
+                w.line(".mult = \(p.multiplier.mult), .shift = \(p.multiplier.shift),")
+                w.line(".act_min = \(p.actMin), .act_max = \(p.actMax),")
+            }
+            w.line()
+            return ["tc_requantize_s8_ref(&\(name), \(arena(node.inputs[0])), \(arena(node.outputs[0])));"]
+        case (.logistic, .logistic(let p)):
+            w.block("static const tc_logistic_params \(name) =", trailer: ";") { w in
+                w.line(".size = \(graph.type(node.outputs[0]).count),")
+                w.line(".input_zero_point = \(p.inputZeroPoint), .input_range_radius = \(p.inputRangeRadius),")
+                w.line(".input_multiplier = \(p.inputMultiplier), .input_left_shift = \(p.inputLeftShift),")
+            }
+            w.line()
+            return ["tc_logistic_s8_ref(&\(name), \(arena(node.inputs[0])), \(arena(node.outputs[0])));"]
         case (.reshape, .copy):
             return ["memcpy(\(arena(node.outputs[0])), \(arena(node.inputs[0])), \(graph.type(node.outputs[0]).count));"]
         case (.concat(let axis), .copy):

@@ -13,7 +13,7 @@ extension Graph {
             return out[1] * out[2] * w[3] * w[1] * w[2]
         case .fullyConnected:
             return type(node.inputs[1]).count
-        case .add, .maxPool2d, .avgPool2d, .mean, .activation, .reshape, .softmax, .pad, .concat, .batchNorm:
+        case .add, .maxPool2d, .avgPool2d, .mean, .activation, .reshape, .softmax, .logistic, .requantize, .pad, .concat, .batchNorm:
             return 0
         }
     }

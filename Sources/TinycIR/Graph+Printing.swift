@@ -47,7 +47,7 @@ extension Graph: CustomStringConvertible {
             return "kernel=\(a.kernel) stride=\(a.stride) pad=\(a.padding) act=\(a.activation.name)"
         case .mean(let a):
             return "axes=\(a.axes) keep_dims=\(a.keepDims)"
-        case .activation, .reshape:
+        case .activation, .reshape, .logistic, .requantize:
             return ""
         case .softmax(let beta):
             return "beta=\(beta)"

@@ -8,7 +8,8 @@ public enum Op: Hashable, Sendable {
     case depthwiseConv2d(DepthwiseConv2D)
     /// inputs: x (flattened), weights [N_out, N_in], bias? [N_out]
     case fullyConnected(FullyConnected)
-    /// inputs: a, b (same shape)
+    /// inputs: a, b; numpy broadcasting (aligned on the last dimension; each pair equal or one of
+    /// them 1; at most 6-D when the shapes differ)
     case add(Activation)
     /// inputs: x
     case maxPool2d(Pool2D)
@@ -16,13 +17,20 @@ public enum Op: Hashable, Sendable {
     case avgPool2d(Pool2D)
     /// inputs: x [1, H, W, C]; mean over H and W (global average pool)
     case mean(Mean)
-    /// inputs: x; a standalone relu/relu6 (usually fused into its producer)
+    /// inputs: x; a standalone relu/relu6 (usually fused into its producer). int8 as TFLM: relu
+    /// requantizes to the output's scale and zero point, relu6 clamps raw values to the input's 0 and 6.
     case activation(Activation)
     /// inputs: x; same bytes, new shape (the output type carries the shape)
     case reshape
     /// inputs: x; over the last dimension
     case softmax(beta: Float)
-    /// inputs: x [1, H, W, C]; constant (zero) spatial padding
+    /// inputs: x; 1 / (1 + e^−x) elementwise. int8 output is fixed at scale 1/256, zero point −128.
+    case logistic
+    /// inputs: x; int8 → int8 rescaling to the output's scale and zero point (TFLite QUANTIZE);
+    /// the identity in float graphs.
+    case requantize
+    /// inputs: x [1, H, W, C], value? (a one-element constant, TFLite PADV2); constant spatial
+    /// padding with `value`, or with 0 (int8: the output zero point) when there is none
     case pad(Pads)
     /// inputs: x1, x2, ...; along `axis` of the 4-D or 2-D shape
     case concat(axis: Int)
@@ -42,6 +50,8 @@ public enum Op: Hashable, Sendable {
         case .activation(let a): a.name
         case .reshape: "reshape"
         case .softmax: "softmax"
+        case .logistic: "logistic"
+        case .requantize: "requantize"
         case .pad: "pad"
         case .concat: "concat"
         case .batchNorm: "batch_norm"
@@ -56,7 +66,7 @@ public enum Op: Hashable, Sendable {
         case .fullyConnected(let a): a.activation
         case .add(let a): a
         case .maxPool2d(let a), .avgPool2d(let a): a.activation
-        case .mean, .activation, .reshape, .softmax, .pad, .concat, .batchNorm: nil
+        case .mean, .activation, .reshape, .softmax, .logistic, .requantize, .pad, .concat, .batchNorm: nil
         }
     }
 
@@ -69,7 +79,7 @@ public enum Op: Hashable, Sendable {
         case .add: return .add(activation)
         case .maxPool2d(var a): a.activation = activation; return .maxPool2d(a)
         case .avgPool2d(var a): a.activation = activation; return .avgPool2d(a)
-        case .mean, .activation, .reshape, .softmax, .pad, .concat, .batchNorm: return nil
+        case .mean, .activation, .reshape, .softmax, .logistic, .requantize, .pad, .concat, .batchNorm: return nil
         }
     }
 }

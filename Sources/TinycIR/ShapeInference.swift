@@ -6,7 +6,8 @@ public enum ShapeInference {
         switch op {
         case .conv2d, .depthwiseConv2d, .fullyConnected: 2...3
         case .add: 2...2
-        case .maxPool2d, .avgPool2d, .mean, .activation, .reshape, .softmax, .pad: 1...1
+        case .pad: 1...2
+        case .maxPool2d, .avgPool2d, .mean, .activation, .reshape, .softmax, .logistic, .requantize: 1...1
         case .concat: 1...Int.max
         case .batchNorm: 5...5
         }
@@ -17,8 +18,10 @@ public enum ShapeInference {
         let node = graph.nodes[index]
         func fail(_ message: String) -> GraphError { .node(index, node, message) }
         let shapes = node.inputs.map { graph.type($0).shape }
-        guard arity(node.op).contains(shapes.count) else {
-            throw fail("takes \(arity(node.op).lowerBound == arity(node.op).upperBound ? "\(arity(node.op).lowerBound)" : "\(arity(node.op).lowerBound) or more") inputs, got \(shapes.count)")
+        let r = arity(node.op)
+        guard r.contains(shapes.count) else {
+            let expected = r.lowerBound == r.upperBound ? "\(r.lowerBound)" : r.upperBound == Int.max ? "\(r.lowerBound) or more" : "\(r.lowerBound) or \(r.upperBound)"
+            throw fail("takes \(expected) inputs, got \(shapes.count)")
         }
         let x = shapes[0]
         func requireNHWC() throws(GraphError) {
@@ -70,8 +73,13 @@ public enum ShapeInference {
             try requireBias(w[0])
             return [1, w[0]]
         case .add:
-            guard shapes[0] == shapes[1] else { throw fail("inputs must have the same shape, got \(shapes[0]) and \(shapes[1])") }
-            return x
+            guard let out = Broadcast.shape(shapes[0], shapes[1]) else {
+                throw fail("inputs \(shapes[0]) and \(shapes[1]) do not broadcast (each pair of dimensions must be equal or contain a 1)")
+            }
+            guard out.count <= Broadcast.maxRank || shapes[0] == shapes[1] else {
+                throw fail("broadcasting supports at most \(Broadcast.maxRank) dimensions, got \(out.count)")
+            }
+            return out
         case .maxPool2d(let a), .avgPool2d(let a):
             try requireNHWC()
             let out = try window(a.kernel, a.stride, .one, a.padding)
@@ -85,7 +93,7 @@ public enum ShapeInference {
             try requireNHWC()
             guard a.axes == [1, 2] else { throw fail("only axes [1, 2] (global average pool) are supported, got \(a.axes)") }
             return a.keepDims ? [1, 1, 1, x[3]] : [1, x[3]]
-        case .activation:
+        case .activation, .logistic, .requantize:
             return x
         case .softmax:
             // TFLite's int8 softmax sums exponentials in Q12.19: at most 4096 values per row.
@@ -100,6 +108,7 @@ public enum ShapeInference {
         case .pad(let p):
             try requireNHWC()
             guard min(p.top, p.bottom, p.left, p.right) >= 0 else { throw fail("paddings must not be negative, got \(p)") }
+            if shapes.count == 2, shapes[1].reduce(1, *) != 1 { throw fail("the pad value must have one element, got shape \(shapes[1])") }
             return [1, x[1] + p.top + p.bottom, x[2] + p.left + p.right, x[3]]
         case .concat(let axis):
             guard axis >= 0, axis < x.count else { throw fail("axis \(axis) is out of range for rank \(x.count)") }

@@ -42,9 +42,9 @@ public enum Verifier {
         }
     }
 
-    /// Weights, biases and batch-norm statistics are constants. The data input of every other op is
-    /// computed at run time, except that `add` and `concat` may take constant operands as long as one
-    /// operand is computed (a node on constants only would need constant folding).
+    /// Weights, biases, batch-norm statistics and the pad value are constants. The data input of every
+    /// other op is computed at run time, except that `add` and `concat` may take constant operands as
+    /// long as one operand is computed (a node on constants only would need constant folding).
     static func verifyConstness(_ index: Int, in graph: Graph) throws(GraphError) {
         let node = graph.nodes[index]
         switch node.op {
@@ -59,9 +59,12 @@ public enum Verifier {
             guard node.inputs.contains(where: { !graph.isConstant($0) }) else {
                 throw .node(index, node, "every input is a constant; fold this node before exporting the model")
             }
-        case .maxPool2d, .avgPool2d, .mean, .activation, .reshape, .softmax, .pad:
+        case .maxPool2d, .avgPool2d, .mean, .activation, .reshape, .softmax, .logistic, .requantize, .pad:
             guard !graph.isConstant(node.inputs[0]) else {
                 throw .node(index, node, "input '\(graph[node.inputs[0]].name)' is a constant; fold this node before exporting the model")
+            }
+            if case .pad = node.op, node.inputs.count == 2, !graph.isConstant(node.inputs[1]) {
+                throw .node(index, node, "the pad value '\(graph[node.inputs[1]].name)' must be a constant")
             }
         }
     }
@@ -101,21 +104,29 @@ public enum Verifier {
                         throw fail("bias '\(graph[node.inputs[2]].name)' must be int32 with zero point 0")
                     }
                 }
-            case .add, .maxPool2d, .avgPool2d, .mean, .activation, .reshape, .softmax, .pad, .concat, .batchNorm:
+            case .add, .maxPool2d, .avgPool2d, .mean, .activation, .reshape, .softmax, .logistic, .requantize, .pad, .concat, .batchNorm:
                 break
             }
             switch node.op {
-            case .maxPool2d, .avgPool2d, .reshape, .pad, .concat, .activation:
-                // These kernels move or clamp raw int8 values: they are exact only when every input
-                // shares the output's scale and zero point (TFLite's rule for these ops).
+            case .maxPool2d, .avgPool2d, .reshape, .concat:
+                // These kernels move raw int8 values: they are exact only when every input shares the
+                // output's scale and zero point (TFLite's rule for these ops).
                 for t in node.inputs where graph.type(t).quantization != y.quantization {
                     throw fail("input '\(graph[t].name)' must have the output's quantization \(Graph.format(y)) (this kernel does not requantize)")
                 }
-            case .conv2d, .depthwiseConv2d, .fullyConnected, .add, .mean, .softmax, .batchNorm:
+            case .pad:
+                // TFLM PADV2 Prepare: the value shares the output's scale and zero point. The input
+                // need not: TFLM copies its raw bytes either way.
+                if node.inputs.count == 2, graph.type(node.inputs[1]).quantization != y.quantization {
+                    throw fail("pad value '\(graph[node.inputs[1]].name)' must have the output's quantization \(Graph.format(y))")
+                }
+            case .softmax, .logistic:
+                // TFLM requires zero point -128 (and softmax scale 1/256); the kernels produce 1/256 steps.
+                if y.quantization != .perTensor(scale: 1.0 / 256, zeroPoint: -128) {
+                    throw fail("int8 \(node.op.name) output must have scale 1/256 and zero point -128")
+                }
+            case .conv2d, .depthwiseConv2d, .fullyConnected, .add, .mean, .activation, .requantize, .batchNorm:
                 break
-            }
-            if case .softmax = node.op, y.quantization != .perTensor(scale: 1.0 / 256, zeroPoint: -128) {
-                throw fail("int8 softmax output must have scale 1/256 and zero point -128")
             }
         case .s32:
             throw fail("input '\(graph[node.inputs[0]].name)' must be float32 or int8, got int32")
@@ -128,7 +139,7 @@ extension Op {
     public var weightInputIndex: Int? {
         switch self {
         case .conv2d, .depthwiseConv2d, .fullyConnected, .batchNorm: 1
-        case .add, .maxPool2d, .avgPool2d, .mean, .activation, .reshape, .softmax, .pad, .concat: nil
+        case .add, .maxPool2d, .avgPool2d, .mean, .activation, .reshape, .softmax, .logistic, .requantize, .pad, .concat: nil
         }
     }
 

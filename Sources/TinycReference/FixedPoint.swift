@@ -121,6 +121,16 @@ enum FixedPoint {
         return rescale(x, from: 1, to: 0)
     }
 
+    /// gemmlowp `logistic`: 1 / (1 + e^−a) for `a` in Q`integerBits`, result in Q0.31.
+    /// For a > 0 it is `one_over_one_plus_x_for_x_in_0_1(exp_on_negative_values(−a))`; for a < 0 the
+    /// same of |a| subtracted from Q0.31 one (INT32_MAX); a = 0 gives exactly 1/2 (2^30).
+    static func logistic(_ a: Int32, integerBits: Int) -> Int32 {
+        if a == 0 { return Int32(1) << 30 }
+        let magnitude = a > 0 ? a : 0 &- a
+        let positive = oneOverOnePlusXForXIn01(expOnNegativeValues(0 &- magnitude, integerBits: integerBits))
+        return a > 0 ? positive : one(integerBits: 0) &- positive
+    }
+
     /// TFLite `GetReciprocal`: for x > 0 in Q`integerDigits`, a Q0.31 value s and a bit count n with
     /// 1/x = s · 2^−n. x is normalised to [1, 2) by its leading zeros, then 1/(1 + (x' − 1)).
     static func reciprocal(_ x: Int32, integerDigits: Int) -> (scale: Int32, numBitsOverUnit: Int) {

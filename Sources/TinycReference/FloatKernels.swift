@@ -64,9 +64,14 @@ enum FloatKernels {
         }
     }
 
-    /// Element-wise a + b (same shape).
-    static func add(_ a: [Float], _ b: [Float], _ act: Activation) -> [Float] {
-        zip(a, b).map { activate($0 + $1, act) }
+    /// a + b over the broadcast index pairs (`BroadcastIndex.pairs`).
+    static func add(_ a: [Float], _ b: [Float], pairs: [(Int, Int)], _ act: Activation) -> [Float] {
+        pairs.map { activate(a[$0] + b[$1], act) }
+    }
+
+    /// 1 / (1 + e^−x), evaluated in Double.
+    static func logistic(_ x: [Float]) -> [Float] {
+        x.map { Float(1 / (1 + Foundation.exp(-Double($0)))) }
     }
 
     /// Max over the in-bounds taps of each window, per channel.

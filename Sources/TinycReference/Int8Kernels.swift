@@ -111,10 +111,12 @@ enum Int8Kernels {
     }
 
     /// TFLM AddFunc: both inputs shifted left by `leftShift`, rescaled to a common scale with
-    /// "smaller than one" multipliers, summed, rescaled to the output, offset and clamped.
-    static func add(_ a: [Int8], _ b: [Int8], _ p: IntegerParams.Add) -> [Int8] {
+    /// "smaller than one" multipliers, summed, rescaled to the output, offset and clamped; applied to
+    /// each (a, b) index pair of the broadcast (`BroadcastIndex.pairs`).
+    static func add(_ a: [Int8], _ b: [Int8], pairs: [(Int, Int)], _ p: IntegerParams.Add) -> [Int8] {
         let shift = Int32(1) << p.leftShift
-        return zip(a, b).map { x1, x2 in
+        return pairs.map { i, j in
+            let x1 = a[i], x2 = b[j]
             let shifted1 = (Int32(x1) &+ p.input1Offset) &* shift
             let shifted2 = (Int32(x2) &+ p.input2Offset) &* shift
             let scaled1 = QuantMath.multiplyByQuantizedMultiplierSmallerThanOne(shifted1, p.input1)
@@ -135,7 +137,7 @@ enum Int8Kernels {
         }
     }
 
-    /// Standalone activation: a clamp to [actMin, actMax] (input and output share quantization).
+    /// Standalone relu6, or relu with shared quantization: a clamp of the raw values to [actMin, actMax].
     static func clampAll(_ x: [Int8], actMin: Int32, actMax: Int32) -> [Int8] {
         x.map { clamp(Int32($0), actMin, actMax) }
     }

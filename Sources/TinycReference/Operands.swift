@@ -63,7 +63,7 @@ extension ReferenceInterpreter {
             switch node.op {
             case .conv2d, .depthwiseConv2d, .fullyConnected:
                 dataInputs = [node.inputs[0]]
-            case .add, .maxPool2d, .avgPool2d, .mean, .activation, .reshape, .softmax, .pad, .concat, .batchNorm:
+            case .add, .maxPool2d, .avgPool2d, .mean, .activation, .reshape, .softmax, .logistic, .requantize, .pad, .concat, .batchNorm:
                 dataInputs = node.inputs
             }
             for t in dataInputs {

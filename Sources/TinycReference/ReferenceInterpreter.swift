@@ -129,9 +129,10 @@ public struct ReferenceInterpreter: Sendable {
             return .s8(Int8Kernels.fullyConnected(try x.s8(0), try x.s8(1), try x.optionalS32(2), outputs: outputs, p))
 
         case .add(let act):
-            guard let params else { return .f32(FloatKernels.add(try x.f32(0), try x.f32(1), act)) }
+            let pairs = BroadcastIndex.pairs(inShape, graph.type(node.inputs[1]).shape, out: outShape)
+            guard let params else { return .f32(FloatKernels.add(try x.f32(0), try x.f32(1), pairs: pairs, act)) }
             guard case .add(let p) = params else { throw mismatch() }
-            return .s8(Int8Kernels.add(try x.s8(0), try x.s8(1), p))
+            return .s8(Int8Kernels.add(try x.s8(0), try x.s8(1), pairs: pairs, p))
 
         case .maxPool2d(let a):
             var g = window(inShape, outShape, kernel: a.kernel, a.stride, .one, a.padding)
@@ -155,8 +156,21 @@ public struct ReferenceInterpreter: Sendable {
 
         case .activation(let act):
             guard let params else { return .f32(FloatKernels.activation(try x.f32(0), act)) }
-            guard case .clamp(let lo, let hi) = params else { throw mismatch() }
-            return .s8(Int8Kernels.clampAll(try x.s8(0), actMin: lo, actMax: hi))
+            switch params {
+            case .clamp(let lo, let hi): return .s8(Int8Kernels.clampAll(try x.s8(0), actMin: lo, actMax: hi))
+            case .requantize(let p): return .s8(Int8Kernels.requantize(try x.s8(0), p))
+            default: throw mismatch()
+            }
+
+        case .logistic:
+            guard let params else { return .f32(FloatKernels.logistic(try x.f32(0))) }
+            guard case .logistic(let p) = params else { throw mismatch() }
+            return .s8(Int8Kernels.logistic(try x.s8(0), p))
+
+        case .requantize:
+            guard let params else { return try x.value(0) }
+            guard case .requantize(let p) = params else { throw mismatch() }
+            return .s8(Int8Kernels.requantize(try x.s8(0), p))
 
         case .reshape:
             return try x.value(0)
@@ -173,7 +187,10 @@ public struct ReferenceInterpreter: Sendable {
 
         case .pad(let pads):
             let (h, w, c) = (inShape[1], inShape[2], inShape[3])
-            guard let params else { return .f32(DataMovement.pad(try x.f32(0), height: h, width: w, channels: c, pads, value: 0)) }
+            guard let params else {
+                let value = node.inputs.count == 2 ? try x.f32(1).first ?? 0 : 0
+                return .f32(DataMovement.pad(try x.f32(0), height: h, width: w, channels: c, pads, value: value))
+            }
             guard case .pad(let value) = params else { throw mismatch() }
             let fill = Int8(truncatingIfNeeded: value)
             return .s8(DataMovement.pad(try x.s8(0), height: h, width: w, channels: c, pads, value: fill))

@@ -10,15 +10,27 @@ enum PadCases {
             ([1, 3, 5, 7], Pads(top: 3, bottom: 2, left: 0, right: 1)),
             ([1, 4, 1, 3], Pads(top: 0, bottom: 1, left: 1, right: 0)),
         ]
-        return try rows.enumerated().map { i, row in
-            let (shape, pads) = row
-            let name = "pad \(shape.dropFirst().map(String.init).joined(separator: "x")) \(pads)"
-            var b = CaseBuilder(name: name, seed: 0x9A_0000 + UInt64(i))
-            let q = b.randomQ()
-            let x = b.input(shape, q)
-            try b.node(.pad(pads), [x], q)
-            return HostCase(name: name, graph: b.graph, inputs: b.rnd.inputs(shape.reduce(1, *)))
+        // Shared quantization; then (TFLM) an output quantization of its own, whose zero point is
+        // the fill; then a PADV2 value, a constant with the output's quantization.
+        var cases: [HostCase] = []
+        for variant in ["shared", "output zp", "value"] {
+            for (i, row) in rows.enumerated() {
+                let (shape, pads) = row
+                let name = "pad \(shape.dropFirst().map(String.init).joined(separator: "x")) \(pads) \(variant)"
+                var b = CaseBuilder(name: name, seed: 0x9A_0000 + UInt64(cases.count))
+                let q = b.randomQ()
+                let x = b.input(shape, q)
+                let out = variant == "shared" ? q : b.randomQ()
+                var inputs = [x]
+                if variant == "value" {
+                    inputs.append(b.graph.addTensor("v", TensorType(shape: [1], dtype: .s8, quantization: out.quantization),
+                                                    data: ConstantData(int8: [Int8(truncatingIfNeeded: i * 37 - 60)])))
+                }
+                try b.node(.pad(pads), inputs, out)
+                cases.append(HostCase(name: name, graph: b.graph, inputs: b.rnd.inputs(shape.reduce(1, *))))
+            }
         }
+        return cases
     }
 }
 

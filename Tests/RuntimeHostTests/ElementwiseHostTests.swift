@@ -52,7 +52,9 @@ enum AddCases {
 
 enum ActivationCases {
     /// Standalone relu / relu6 (input and output share quantization), with zero points where the
-    /// clamps bite, one where relu clamps everything up to 127, and a scale where 6 is out of range.
+    /// clamps bite, one where relu clamps everything up to 127, and a scale where 6 is out of range;
+    /// then relu and relu6 between different quantizations (TFLM: relu requantizes, relu6 clamps
+    /// the raw values to the input's 0 and 6).
     static func all() throws -> [HostCase] {
         let shapes = [[1, 7, 9, 5], [1, 1, 1, 1], [1, 33], [1, 5, 5, 13]]
         var cases: [HostCase] = []
@@ -76,6 +78,21 @@ enum ActivationCases {
             let x = b.input([1, 5, 5, 3], q)
             try b.node(.activation(act), [x], q)
             cases.append(HostCase(name: name, graph: b.graph, inputs: b.rnd.inputs(75)))
+        }
+        // Output scale / input scale from 0.2 to 5, or equal scales with another zero point.
+        for (k, ratio) in [Float(0.2), 0.5, 1, 1.3, 2.5, 5].enumerated() {
+            for act in [Activation.relu, .relu6] {
+                let shape = cycle([[1, 7, 9, 5], [1, 33], [1, 5, 5, 13]], k)
+                var b = CaseBuilder(name: "", seed: 0xAC_2000 + UInt64(cases.count))
+                let qIn = Q(scale: b.rnd.scale(0.02, 0.08), zeroPoint: Int32(b.rnd.int(-128...40)))
+                let qOut = Q(scale: qIn.scale * ratio, zeroPoint: Int32(b.rnd.int(-128...40)))
+                let dims = shape.dropFirst().map(String.init).joined(separator: "x")
+                let name = "\(act.name) \(dims) \(qIn.scale),\(qIn.zeroPoint) -> \(qOut.scale),\(qOut.zeroPoint)"
+                b.graph.name = name
+                let x = b.input(shape, qIn)
+                try b.node(.activation(act), [x], qOut)
+                cases.append(HostCase(name: name, graph: b.graph, inputs: b.rnd.inputs(shape.reduce(1, *))))
+            }
         }
         return cases
     }

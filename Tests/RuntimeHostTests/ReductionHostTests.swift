@@ -21,7 +21,8 @@ enum MeanCases {
                 cases.append(HostCase(name: name, graph: b.graph, inputs: inputs))
             }
         }
-        // Same scale and zero point in and out (TFLite takes a different path there; tinyc does not).
+        // Same scale and zero point in and out: current TFLM still takes QuantizedMeanOrSum (older
+        // versions divided the raw sum with truncation there).
         let name = "mean 7x9x5 keep_dims=true shared quantization"
         var b = CaseBuilder(name: name, seed: 0x3E_1000)
         let q = b.randomQ()

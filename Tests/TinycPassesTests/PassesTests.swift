@@ -145,4 +145,41 @@ struct PassesTests {
         let q = try Pipeline.run(Pipeline.standard(PipelineOptions(calibration: Self.inputs(4, count: 8))), on: g)
         #expect(q.type(q.outputs[0]).quantization == .perTensor(scale: 1.0 / 256, zeroPoint: -128))
     }
+
+    /// fc → add (+ a broadcast per-channel constant) → pad (with a value) → logistic: logistic's output
+    /// is bound to (1/256, −128); pad's input, value and output share one quantization; the int8
+    /// graph verifies and follows the float one.
+    @Test func quantizesLogisticBroadcastAddAndPadWithValue() throws {
+        var g = Graph(name: "ops")
+        let x = g.addTensor("x", TensorType(shape: [1, 4], dtype: .f32))
+        let w = g.addTensor("w", TensorType(shape: [6, 4], dtype: .f32), data: ConstantData(floats: (0..<24).map { Float($0 % 5) - 2 }))
+        let f = g.addTensor("f", TensorType(shape: [1, 6], dtype: .f32))
+        let r = g.addTensor("r", TensorType(shape: [1, 1, 2, 3], dtype: .f32))
+        let k = g.addTensor("k", TensorType(shape: [3], dtype: .f32), data: ConstantData(floats: [0.5, -1, 2]))
+        let a = g.addTensor("a", TensorType(shape: [1, 1, 2, 3], dtype: .f32))
+        let v = g.addTensor("v", TensorType(shape: [1], dtype: .f32), data: ConstantData(floats: [-0.25]))
+        let p = g.addTensor("p", TensorType(shape: [1, 2, 2, 3], dtype: .f32))
+        let y = g.addTensor("y", TensorType(shape: [1, 2, 2, 3], dtype: .f32))
+        g.nodes = [Node(op: .fullyConnected(FullyConnected()), inputs: [x, w], outputs: [f], name: "fc"),
+                   Node(op: .reshape, inputs: [f], outputs: [r], name: "reshape"),
+                   Node(op: .add(.none), inputs: [r, k], outputs: [a], name: "add"),
+                   Node(op: .pad(Pads(top: 1, bottom: 0, left: 0, right: 0)), inputs: [a, v], outputs: [p], name: "pad"),
+                   Node(op: .logistic, inputs: [p], outputs: [y], name: "sig")]
+        g.inputs = [x]
+        g.outputs = [y]
+        let calibration = Self.inputs(4, count: 8)
+        let q = try Pipeline.run(Pipeline.standard(PipelineOptions(calibration: calibration)), on: g)
+        #expect(q.type(q.outputs[0]).quantization == .perTensor(scale: 1.0 / 256, zeroPoint: -128))
+        let pad = try #require(q.nodes.first { $0.op.name == "pad" })
+        #expect(Set(pad.inputs.map { q.type($0).quantization } + [q.type(pad.outputs[0]).quantization]).count == 1)
+        let floatOut = try outputs(g, calibration)
+        let int8 = try ReferenceInterpreter(q)
+        let (s, z) = q.type(q.outputs[0]).quantization.perTensorParameters!
+        for (input, expected) in zip(calibration, floatOut) {
+            let (si, zi) = q.type(q.inputs[0]).quantization.perTensorParameters!
+            let out = try int8.run(.s8(ReferenceInterpreter.quantize(input, scale: si, zeroPoint: zi))).int8!
+            let real = ReferenceInterpreter.dequantize(out, scale: s, zeroPoint: z)
+            #expect(zip(real, expected).allSatisfy { abs($0 - $1) < 0.05 }, "\(real) vs \(expected)")
+        }
+    }
 }

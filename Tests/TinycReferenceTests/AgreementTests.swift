@@ -79,9 +79,9 @@ func quantizeByHand(_ float: Graph, ranges: [TensorID: (lo: Float, hi: Float)]) 
             setActivation(y, activation(y))
         case .maxPool2d, .avgPool2d, .reshape, .pad, .concat:
             setActivation(y, activation(x))  // TFLite: same quantization as the input
-        case .softmax:
+        case .softmax, .logistic:
             setActivation(y, (1.0 / 256, -128))
-        case .add, .mean, .activation:
+        case .add, .mean, .activation, .requantize:
             setActivation(y, activation(y))
         case .batchNorm:
             Issue.record("batch_norm must be folded before quantization")

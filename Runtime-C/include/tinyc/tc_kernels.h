@@ -44,11 +44,24 @@ void tc_avgpool_s8_ref(const tc_pool_params *p, const int8_t *input, int8_t *out
 /* Int8 elementwise add, (size,) + (size,) -> (size,). */
 void tc_add_s8_ref(const tc_add_params *p, const int8_t *input1, const int8_t *input2, int8_t *output);
 
+/* Int8 add with numpy broadcasting, output (shape[0], ..., shape[rank-1]); each input is read
+ * through its strides (0 = broadcast). Bit-exact with TFLM reference_integer_ops::BroadcastAdd6DSlow. */
+void tc_add_broadcast_s8_ref(const tc_add_broadcast_params *p, const int8_t *input1, const int8_t *input2,
+                             int8_t *output);
+
 /* Int8 mean over h and w, (input.h, input.w, input.c) -> (input.c,). */
 void tc_mean_s8_ref(const tc_mean_params *p, const int8_t *input, int8_t *output);
 
 /* Int8 softmax over rows of `depth` values, (rows, depth) -> (rows, depth). */
 void tc_softmax_s8_ref(const tc_softmax_params *p, const int8_t *input, int8_t *output);
+
+/* Int8 logistic, (size,) -> (size,), output scale 1/256, zero point -128.
+ * Bit-exact with TFLM reference_integer_ops::Logistic. */
+void tc_logistic_s8_ref(const tc_logistic_params *p, const int8_t *input, int8_t *output);
+
+/* Int8 requantization, (size,) -> (size,); input and output may alias.
+ * Bit-exact with TFLM reference_ops::Requantize (QUANTIZE) and ReluQuantized (RELU). */
+void tc_requantize_s8_ref(const tc_requantize_params *p, const int8_t *input, int8_t *output);
 
 /* Int8 constant pad, (input.h, input.w, input.c) -> (output.h, output.w, output.c). */
 void tc_pad_s8_ref(const tc_pad_params *p, const int8_t *input, int8_t *output);

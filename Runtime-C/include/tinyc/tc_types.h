@@ -81,6 +81,20 @@ typedef struct {
     int32_t act_min, act_max;
 } tc_add_params;
 
+/* Most dimensions of a broadcasting op's loop nest (after merging dimensions). */
+#define TC_BROADCAST_MAX_RANK 6
+
+/* add with numpy broadcasting: the output is shape[0..rank) (row-major, dense); input k is read at
+ * sum_d index[d] * stride_k[d] elements, the stride being 0 along a stretched dimension. The
+ * compiler merges dimensions it can, so rank is usually 2 or 3. add.size is the output count. */
+typedef struct {
+    tc_add_params add;
+    int32_t rank;
+    int32_t shape[TC_BROADCAST_MAX_RANK];
+    int32_t stride1[TC_BROADCAST_MAX_RANK];
+    int32_t stride2[TC_BROADCAST_MAX_RANK];
+} tc_add_broadcast_params;
+
 /* mean over h and w (global average pool), output (1, 1, c) (TFLite MEAN, axes {1,2}).
  * mult/shift are already rescaled by the element count N = h*w at compile time; the kernel computes
  * y = MBQM(sum(x) + N*input_offset, mult, shift) + output_offset, clamped. */
@@ -99,7 +113,24 @@ typedef struct {
     int32_t diff_min;
 } tc_softmax_params;
 
-/* constant pad of an (h, w, c) tensor with pad_value (the quantized zero). */
+/* logistic; output s = 1/256, z = -128 (TFLM int8 Logistic). input_multiplier/input_left_shift
+ * rescale x - input_zero_point into Q4.27; |x - input_zero_point| >= input_range_radius saturates. */
+typedef struct {
+    int32_t size;
+    int32_t input_zero_point, input_range_radius;
+    int32_t input_multiplier, input_left_shift;
+} tc_logistic_params;
+
+/* elementwise requantization (TFLite QUANTIZE int8 -> int8, or a relu between different
+ * quantizations): y = MBQM(x + input_offset, mult, shift) + output_offset, clamped. */
+typedef struct {
+    int32_t size;
+    int32_t input_offset, output_offset;
+    int32_t mult, shift;
+    int32_t act_min, act_max;
+} tc_requantize_params;
+
+/* constant pad of an (h, w, c) tensor with pad_value (the output zero point, or PADV2's value). */
 typedef struct {
     tc_shape3 input, output;
     tc_pad4 pad;
@@ -114,7 +145,8 @@ typedef struct {
     const int32_t *inner; /* (count,): bytes each input contributes per outer step */
 } tc_concat_params;
 
-/* standalone clamp (relu/relu6 not fused into a producer; same scale in and out). */
+/* standalone clamp: relu6 (TFLM clamps raw values to the input's 0 and 6), or relu with the same
+ * scale and zero point in and out. */
 typedef struct {
     int32_t size;
     int32_t act_min, act_max;

@@ -16,6 +16,7 @@ enum TFLiteBuiltin: Int32, CaseIterable {
     case reshape = 22
     case softmax = 25
     case pad = 34
+    case padV2 = 60
     case mean = 40
     case squeeze = 43
     case quantize = 114
@@ -37,6 +38,7 @@ enum TFLiteBuiltin: Int32, CaseIterable {
         case .reshape: "RESHAPE"
         case .softmax: "SOFTMAX"
         case .pad: "PAD"
+        case .padV2: "PADV2"
         case .mean: "MEAN"
         case .squeeze: "SQUEEZE"
         case .quantize: "QUANTIZE"

@@ -65,6 +65,7 @@ struct TFLiteImporter {
         for id in graph.inputs where graph.isConstant(id) {
             throw FrontendMessage("model input '\(graph[id].name)' is a constant tensor")
         }
+        graph.compactTensors()  // drops int8 weights replaced by dequantized ones (hybrid models)
         return graph
     }
 

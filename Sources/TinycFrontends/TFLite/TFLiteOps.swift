@@ -74,9 +74,14 @@ extension TFLiteImporter {
             addNode(.reshape, inputs: [try tensor(op.inputs[0], role: "input 0")], output: output)
         case .softmax:
             addNode(.softmax(beta: o.beta), inputs: try inputs(1), output: output)
-        case .pad:
-            guard op.inputs.count == 2 else { throw FrontendMessage("takes 2 inputs (data, paddings), got \(op.inputs.count)") }
+        case .pad, .padV2:
+            // PADV2's third input is the fill value (a one-element constant quantized like the output).
+            let count = builtin == .pad ? 2 : 3
+            guard op.inputs.count == count else {
+                throw FrontendMessage("takes \(count) inputs (data, paddings\(count == 3 ? ", value" : "")), got \(op.inputs.count)")
+            }
             let x = try tensor(op.inputs[0], role: "input 0")
+            let value = count == 3 ? [try tensor(op.inputs[2], role: "constant value")] : []
             let p = try constantInts(op.inputs[1], role: "paddings")
             guard p.count == 8, graph.type(x).shape.count == 4 else {
                 throw FrontendMessage("only 4-D NHWC inputs with [4, 2] paddings are supported, got \(graph.type(x).shape) and \(p.count) padding values")
@@ -84,7 +89,7 @@ extension TFLiteImporter {
             guard p[0] == 0, p[1] == 0, p[6] == 0, p[7] == 0 else {
                 throw FrontendMessage("only spatial padding is supported (batch and channel paddings must be 0), got \(p)")
             }
-            addNode(.pad(Pads(top: p[2], bottom: p[3], left: p[4], right: p[5])), inputs: [x], output: output)
+            addNode(.pad(Pads(top: p[2], bottom: p[3], left: p[4], right: p[5])), inputs: [x] + value, output: output)
         case .concatenation:
             guard try activation(o.fused_activation) == .none else {
                 throw FrontendMessage("a fused activation on CONCATENATION is not supported")
@@ -99,8 +104,16 @@ extension TFLiteImporter {
             addNode(.activation(.relu), inputs: try inputs(1), output: output)
         case .relu6:
             addNode(.activation(.relu6), inputs: try inputs(1), output: output)
-        case .logistic, .quantize, .dequantize:
-            throw FrontendMessage("not supported here yet")
+        case .logistic:
+            addNode(.logistic, inputs: try inputs(1), output: output)
+        case .quantize:
+            let x = try inputs(1)
+            guard graph.type(x[0]).dtype == .s8, graph.type(output).dtype == .s8 else {
+                throw FrontendMessage("QUANTIZE from \(graph.type(x[0]).dtype.rawValue) to \(graph.type(output).dtype.rawValue) is supported only int8 → int8, or float → int8 on the model input")
+            }
+            addNode(.requantize, inputs: x, output: output)
+        case .dequantize:
+            throw FrontendMessage("DEQUANTIZE is supported only as the last op, turning an int8 model output into float")
         }
     }
 

@@ -4,8 +4,9 @@ import TinycIR
 /// connected, add, pooling), the way TFLite fuses activations.
 ///
 /// Requires: nothing. Guarantees: a fused activation is exact — in an int8 graph only when the
-/// activation's input and output share quantization (otherwise the activation is a requantizing op
-/// and stays). The producer's output must have no other reader and not be a graph output.
+/// activation's input and output share quantization (otherwise TFLM's standalone relu requantizes
+/// and its relu6 clamps to the input's range, neither of which a fused clamp reproduces, so the
+/// activation stays). The producer's output must have no other reader and not be a graph output.
 extension Pass {
     public static let fuseActivations = Pass("fuse-activations") { (graph: inout Graph) throws(GraphError) in
         var index = 0

@@ -9,8 +9,10 @@ import TinycReference
 ///
 /// Requires: a float graph without batch_norm. Guarantees: every tensor is int8 (bias int32) with the
 /// TFLite int8 conventions the Verifier checks; tensors that TFLite kernels require to share
-/// quantization (pooling, pad, reshape, standalone clamp, concat inputs and output) share it; the
-/// softmax output is (1/256, −128). An already-quantized graph passes through unchanged.
+/// quantization (pooling, reshape, concat inputs and output) share it, and so do pad's input, value
+/// and output and a standalone relu/relu6's input and output (their int8 kernels then only move or
+/// clamp raw values); the softmax and logistic outputs are (1/256, −128). A requantize (the identity
+/// in a float graph) gets its calibrated range. An already-quantized graph passes through unchanged.
 extension Pass {
     public static func quantize(calibration: [[Float]]) -> Pass {
         Pass("quantize") { (graph: inout Graph) throws(GraphError) in
@@ -61,7 +63,7 @@ struct Quantizer {
             switch node.op {
             case .conv2d, .depthwiseConv2d, .fullyConnected:
                 try quantizeWeights(of: index, node, inputQuantization: activation[node.inputs[0]]!, into: &g)
-            case .add, .maxPool2d, .avgPool2d, .mean, .activation, .reshape, .softmax, .pad, .concat:
+            case .add, .maxPool2d, .avgPool2d, .mean, .activation, .reshape, .softmax, .logistic, .requantize, .pad, .concat:
                 break
             case .batchNorm:
                 throw .node(index, node, "batch_norm must be folded before quantization")
@@ -90,9 +92,9 @@ struct Quantizer {
             switch node.op {
             case .maxPool2d, .avgPool2d, .pad, .reshape, .activation, .concat:
                 for x in node.inputs where parent[x] != nil { union(x, node.outputs[0]) }
-            case .softmax:
+            case .softmax, .logistic:
                 fixed[node.outputs[0]] = .perTensor(scale: 1.0 / 256, zeroPoint: -128)
-            case .conv2d, .depthwiseConv2d, .fullyConnected, .add, .mean, .batchNorm:
+            case .conv2d, .depthwiseConv2d, .fullyConnected, .add, .mean, .requantize, .batchNorm:
                 break
             }
         }
@@ -133,20 +135,27 @@ struct Quantizer {
         func channel(_ i: Int) -> Int { (i / inner) % channels }
         var maxAbs = [Float](repeating: 0, count: channels)
         for i in w.indices { maxAbs[channel(i)] = max(maxAbs[channel(i)], abs(w[i])) }
-        // An all-zero channel still needs a positive scale; its weights quantize to 0 either way.
-        let scales = maxAbs.map { $0 > 0 ? $0 / 127 : 1.0 / 127 }
+        // An all-zero (or denormal-tiny) channel still needs a sane scale; its weights quantize to 0
+        // either way. And the bias, at scale s_in * s_w, must fit int32 with room to spare: like
+        // TFLite's converter, widen the weight scale of a channel whose weights are tiny next to its bias.
+        let inputScale = Double(inputQuantization.scale(channel: 0))
+        let bias = node.inputs.count == 3 ? graph.constants[node.inputs[2]]!.floats : []
+        let scales = maxAbs.indices.map { c -> Float in
+            let fromWeights = maxAbs[c] > 1e-30 ? maxAbs[c] / 127 : 1.0 / 127
+            let forBias = bias.isEmpty ? 0 : Float(Double(abs(bias[c])) / (inputScale * Double(1 << 30)))
+            return max(fromWeights, forBias)
+        }
         let q = w.indices.map { i in Int8(max(-127, min(127, (w[i] / scales[channel(i)]).rounded(.toNearestOrAwayFromZero)))) }
         let newW = g.addTensor("\(graph[wID].name).q", TensorType(shape: wType.shape, dtype: .s8,
             quantization: .perChannel(scales: scales, zeroPoints: Array(repeating: 0, count: channels), axis: channelAxis)),
             data: ConstantData(int8: q))
         g.nodes[index].inputs[1] = newW
         guard node.inputs.count == 3 else { return }
-        let inputScale = inputQuantization.scale(channel: 0)
-        let b = graph.constants[node.inputs[2]]!.floats
+        let b = bias
         var biasScales: [Float] = []
         var qb: [Int32] = []
         for c in 0..<channels {
-            let s = Double(inputScale) * Double(scales[c])
+            let s = inputScale * Double(scales[c])
             let v = (Double(b[c]) / s).rounded(.toNearestOrAwayFromZero)
             guard abs(v) < Double(Int32.max) else {
                 throw .node(index, node, "bias of channel \(c) (\(b[c])) does not fit int32 at scale \(s)")
