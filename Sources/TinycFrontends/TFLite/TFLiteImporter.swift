@@ -11,6 +11,7 @@ struct TFLiteImporter {
     /// TFLite tensor index -> graph tensor, filled on first use.
     private var ids: [Int: TensorID] = [:]
     private var names = Set<String>()
+    private var nodeNames = Set<String>()
 
     /// Resolves every operator's code and fails with the complete list of those tinyc cannot run.
     init(file: TFLiteFile, name: String) throws(FrontendMessage) {
@@ -214,8 +215,14 @@ struct TFLiteImporter {
         }
     }
 
-    /// Adds a node, named after its output tensor (nodes have no names in TFLite).
+    /// Adds a node, named after its output tensor (nodes have no names in TFLite). The converter
+    /// joins the names of fused TensorFlow ops with ';' ("model/relu;model/bn;model/conv2d/Conv2D");
+    /// the first is the one a reader recognises, and keeps the C comments and identifiers readable.
     mutating func addNode(_ op: Op, inputs: [TensorID], output: TensorID) {
-        graph.nodes.append(Node(op: op, inputs: inputs, outputs: [output], name: graph[output].name))
+        let full = graph[output].name
+        var name = full.split(separator: ";").first.map(String.init) ?? full
+        if nodeNames.contains(name) { name += "#\(graph.nodes.count)" }
+        nodeNames.insert(name)
+        graph.nodes.append(Node(op: op, inputs: inputs, outputs: [output], name: name))
     }
 }
