@@ -44,7 +44,7 @@ let package = Package(
         .testTarget(name: "TinycReferenceTests", dependencies: ["TinycReference", "TinycFrontends"]),
         .testTarget(name: "TinycPassesTests", dependencies: ["TinycPasses", "TinycFrontends"]),
         .testTarget(name: "TinycScheduleTests", dependencies: ["TinycSchedule"]),
-        .testTarget(name: "TinycCLITests", dependencies: ["TinycCLI", "TinycFrontends", "TinycReference"], exclude: ["Snapshots"]),
+        .testTarget(name: "TinycCLITests", dependencies: ["TinycCLI", "TinycFrontends", "TinycReference", "TinycSchedule"], exclude: ["Snapshots"]),
         // Every C kernel, generated through the real codegen and compiled with the host cc, against
         // the reference interpreter, byte for byte.
         .testTarget(

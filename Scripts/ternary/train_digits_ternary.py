@@ -60,7 +60,7 @@ sys.path.insert(0, SCRIPTS)
 
 import bitlayers as bl  # noqa: E402
 import netjson_float_ref  # noqa: E402
-from train_digits import load_data, make_deterministic, pick_calibration, shift_augment  # noqa: E402
+from train_digits import load_data, make_deterministic, pick_calibration, predict_probs, shift_augment  # noqa: E402
 
 BN_EPS = 1e-5
 
@@ -143,12 +143,6 @@ def train(model, x_train, y_train, epochs, seed, lr, batch=32, weight_decay=0.0,
         sched.step()
         if epoch % 25 == 24 or epoch == epochs - 1:
             print(f"  {log} epoch {epoch + 1:3d}  loss {total / len(xt):.4f}")
-
-
-@torch.no_grad()
-def predict_probs(model, x):
-    model.eval()
-    return torch.softmax(model(torch.from_numpy(x)), dim=1).numpy()
 
 
 def accuracy(probs, y):

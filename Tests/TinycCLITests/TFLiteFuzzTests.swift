@@ -3,6 +3,7 @@ import Testing
 import TinycCodegenC
 import TinycFrontends
 import TinycIR
+import TinycSchedule
 @testable import TinycCLI
 
 /// Mutated copies of the four MLPerf Tiny models (bit flips, truncations, overwritten offsets,
@@ -12,50 +13,37 @@ import TinycIR
 struct TFLiteFuzzTests {
     static let mutationsPerModel = 300
 
-    /// A small seeded generator (SplitMix64), so a failing case can be replayed from its seed.
-    struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D1_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
-    }
-
     /// The first and last 4 KB of a .tflite hold the tables and vtables; weights sit in between.
     /// Half the mutations aim there, half anywhere.
-    static func position(_ r: inout Random, _ count: Int) -> Int {
+    static func position(_ r: inout SplitMix64, _ count: Int) -> Int {
         let edge = min(4096, count)
-        switch r.below(3) {
-        case 0: return r.below(edge)
-        case 1: return count - 1 - r.below(edge)
-        default: return r.below(count)
+        switch r.next(below: 3) {
+        case 0: return r.next(below: edge)
+        case 1: return count - 1 - r.next(below: edge)
+        default: return r.next(below: count)
         }
     }
 
     static func mutate(_ original: [UInt8], seed: UInt64) -> (bytes: [UInt8], kind: String) {
-        var r = Random(state: seed)
+        var r = SplitMix64(seed: seed)  // seeded: a failing case replays from its seed
         var b = original
-        switch r.below(5) {
+        switch r.next(below: 5) {
         case 0:
-            let flips = 1 + r.below(8)
-            for _ in 0..<flips { b[position(&r, b.count)] ^= UInt8(1 << r.below(8)) }
+            let flips = 1 + r.next(below: 8)
+            for _ in 0..<flips { b[position(&r, b.count)] ^= UInt8(1 << r.next(below: 8)) }
             return (b, "\(flips) bit flips")
         case 1:
-            let length = r.below(b.count)
+            let length = r.next(below: b.count)
             return (Array(b.prefix(length)), "truncated to \(length) bytes")
         case 2:
             // An offset/length field replaced by something out of range or slightly off.
             let at = position(&r, b.count - 4) & ~3
-            let values: [UInt32] = [0xFFFF_FFFF, 0x7FFF_FFFF, UInt32(b.count), UInt32(b.count + 4), 0, 4, UInt32(r.below(b.count))]
-            let v = values[r.below(values.count)]
+            let values: [UInt32] = [0xFFFF_FFFF, 0x7FFF_FFFF, UInt32(b.count), UInt32(b.count + 4), 0, 4, UInt32(r.next(below: b.count))]
+            let v = values[r.next(below: values.count)]
             for k in 0..<4 { b[at + k] = UInt8(truncatingIfNeeded: v >> (8 * UInt32(k))) }
             return (b, "word at \(at) set to \(v)")
         case 3:
-            let at = position(&r, b.count), run = 1 + r.below(64)
+            let at = position(&r, b.count), run = 1 + r.next(below: 64)
             let value = UInt8(truncatingIfNeeded: r.next())
             for k in at..<min(at + run, b.count) { b[k] = value }
             return (b, "\(run) bytes at \(at) set to \(value)")
