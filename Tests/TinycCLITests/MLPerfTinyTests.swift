@@ -26,19 +26,13 @@ struct MLPerfTinyTests {
         return Compiled(compiled: compiled, directory: dir, goldens: try TFLiteGoldens(model: name))
     }
 
-    static func mismatches(_ got: [[Int8]], _ expected: [[Int8]]) -> [String] {
-        zip(got, expected).enumerated().compactMap { i, pair in
-            pair.0 == pair.1 ? nil : "input \(i): got \(pair.0.prefix(12)) TFLM \(pair.1.prefix(12))"
-        } + (got.count == expected.count ? [] : ["\(got.count) outputs for \(expected.count) inputs"])
-    }
-
     @Test(arguments: models)
     func referenceInterpreterIsBitExactWithTFLM(_ name: String) throws {
         let m = try Self.compile(name)
         #expect(m.goldens.inputs.count >= 10)
         let interpreter = try ReferenceInterpreter(m.compiled.graph)
         let got = try m.goldens.int8Inputs.map { try interpreter.run(.s8($0)).int8 ?? [] }
-        let diff = Self.mismatches(got, m.goldens.int8Outputs)
+        let diff = m.goldens.differences(got)
         #expect(diff.isEmpty, "\(diff.count) differ: \(diff.prefix(3))")
     }
 
@@ -57,7 +51,7 @@ struct MLPerfTinyTests {
         var runner = FirmwareRunner(directory: m.directory, graph: m.compiled.graph, board: .host, root: try ToolPaths.root())
         runner.makeVariables = ["SANITIZE=1"]
         let result = try runner.run(m.goldens.int8Inputs)
-        let diff = Self.mismatches(result.outputs, m.goldens.int8Outputs)
+        let diff = m.goldens.differences(result.outputs)
         #expect(diff.isEmpty, "\(diff.count) differ: \(diff.prefix(3))")
         #expect(!result.log.contains("runtime error"), "UBSan reported: \(result.log.prefix(500))")
     }
@@ -69,7 +63,7 @@ struct MLPerfTinyTests {
         let inputs = m.goldens.int8Inputs
         let runner = FirmwareRunner(directory: m.directory, graph: m.compiled.graph, board: .mps2An386, root: try ToolPaths.root())
         let result = try runner.run(inputs)
-        let diff = Self.mismatches(result.outputs, m.goldens.int8Outputs)
+        let diff = m.goldens.differences(result.outputs)
         #expect(diff.isEmpty, "\(diff.count) differ: \(diff.prefix(3))")
         #expect(result.instructions.count == inputs.count)
     }

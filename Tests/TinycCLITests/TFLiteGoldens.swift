@@ -24,6 +24,17 @@ struct TFLiteGoldens {
         outputType = y.dtype.hasSuffix("i1") ? "int8" : "float32"
     }
 
+    /// One line per output that differs from the oracle's (plus one if the counts differ); empty
+    /// when every value is identical.
+    func differences(_ got: [[Double]]) -> [String] {
+        let values = zip(got, outputs).enumerated().compactMap { i, pair in
+            pair.0 == pair.1 ? nil : "input \(i): got \(pair.0.prefix(12)) oracle \(pair.1.prefix(12))"
+        }
+        return values + (got.count == outputs.count ? [] : ["\(got.count) outputs for \(outputs.count) inputs"])
+    }
+
+    func differences(_ got: [[Int8]]) -> [String] { differences(got.map { $0.map(Double.init) }) }
+
     var int8Inputs: [[Int8]] { inputs.map { $0.map { Int8($0) } } }
     var int8Outputs: [[Int8]] { outputs.map { $0.map { Int8($0) } } }
 }

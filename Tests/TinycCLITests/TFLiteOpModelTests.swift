@@ -48,10 +48,8 @@ struct TFLiteOpModelTests {
         }
 
         func expectMatchesTFLM(_ outputs: [[Int8]], _ what: String) throws {
-            let got = try asTFLMReports(outputs)
-            #expect(got.count == goldens.outputs.count, "\(what): \(got.count) outputs for \(goldens.outputs.count) inputs")
-            let bad = zip(got, goldens.outputs).enumerated().filter { $0.element.0 != $0.element.1 }
-            #expect(bad.isEmpty, "\(what): \(bad.count) of \(got.count) outputs differ from TFLM; first: input \(bad.first?.offset ?? -1): got \(bad.first?.element.0.prefix(12) ?? []) TFLM \(bad.first?.element.1.prefix(12) ?? [])")
+            let diff = goldens.differences(try asTFLMReports(outputs))
+            #expect(diff.isEmpty, "\(what): \(diff.count) outputs differ from TFLM; first: \(diff.prefix(3))")
         }
     }
 
