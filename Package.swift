@@ -22,7 +22,7 @@ let package = Package(
         // Model readers: net.json and .tflite -> Graph.
         .target(name: "TinycFrontends", dependencies: ["TinycIR", "TinycTFLiteFlatBuffers"], swiftSettings: strict),
         // The oracle: runs float and int8 graphs with exactly the C runtime's integer arithmetic.
-        .target(name: "TinycReference", dependencies: ["TinycIR"], swiftSettings: strict),
+        .target(name: "TinycReference", dependencies: ["TinycIR", "TinycSchedule"], swiftSettings: strict),
         // Graph -> graph passes (batch-norm folding, fusion, post-training quantization).
         .target(name: "TinycPasses", dependencies: ["TinycIR", "TinycReference"], swiftSettings: strict),
         // Execution order, tensor lifetimes and the arena plan.
@@ -41,7 +41,7 @@ let package = Package(
 
         .testTarget(name: "TinycIRTests", dependencies: ["TinycIR"]),
         .testTarget(name: "TinycFrontendsTests", dependencies: ["TinycFrontends", "TinycTFLiteFlatBuffers"]),
-        .testTarget(name: "TinycReferenceTests", dependencies: ["TinycReference", "TinycFrontends"]),
+        .testTarget(name: "TinycReferenceTests", dependencies: ["TinycReference", "TinycFrontends", "TinycSchedule"]),
         .testTarget(name: "TinycPassesTests", dependencies: ["TinycPasses", "TinycFrontends"]),
         .testTarget(name: "TinycScheduleTests", dependencies: ["TinycSchedule"]),
         .testTarget(name: "TinycCLITests", dependencies: ["TinycCLI", "TinycFrontends", "TinycReference", "TinycSchedule"], exclude: ["Snapshots"]),

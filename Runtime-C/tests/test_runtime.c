@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Host unit tests for the tinyc C runtime: the TFLite requantization helpers against hand-computed
- * TFLite values, and tiny hand-computed kernel cases. Run with ./run.sh (ASan + UBSan).
+ * TFLite values, tiny hand-computed kernel cases, and seeded random equivalences between kernel
+ * variants (row-strided tiles vs dense, in-place vs out-of-place depthwise, fused conv+add vs conv
+ * then add). Run with ./run.sh (ASan + UBSan).
  * The exhaustive kernel-vs-reference comparison lives in the Swift RuntimeHostTests. */
 #include <math.h>
 #include <stdio.h>
@@ -512,6 +514,392 @@ static void test_pad_concat_clamp(void)
     }
 }
 
+/* ---- seeded random layers: row strides / tiles, in-place depthwise, fused conv + add ---- */
+
+static void seed(uint32_t s) { rng = s; }
+
+/* uniform in [lo, hi] (modulo bias is irrelevant for test data) */
+static int32_t rand_in(int32_t lo, int32_t hi)
+{
+    return lo + (int32_t)(((uint32_t)next_i32() >> 8) % (uint32_t)(hi - lo + 1));
+}
+
+static void fill_s8(int8_t *buf, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        buf[i] = (int8_t)rand_in(-128, 127);
+}
+
+/* malloc that never returns NULL, and exact sizes so ASan catches any overrun */
+static void *xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p) {
+        printf("out of memory\n");
+        exit(2);
+    }
+    return p;
+}
+
+enum { K_CONV, K_DW, K_MAX, K_AVG };
+static const char *const kind_name[] = {"conv", "dwconv", "maxpool", "avgpool"};
+
+/* One window layer with random weights; run_layer turns it into the kernel's params struct for a
+ * given input extent, top/left pads and row strides (pad.bottom/right are never read). */
+typedef struct {
+    int kind;
+    int32_t c, oc; /* input channels; output channels (= c except for conv) */
+    tc_hw kernel, stride, dilation;
+    int has_bias;
+    int32_t input_offset, output_offset, act_min, act_max;
+    int8_t filter[8 * 5 * 5 * 8];
+    int32_t bias[8], mult[8], shift[8];
+} test_layer;
+
+static int32_t eff_kernel(int32_t k, int32_t d) { return (k - 1) * d + 1; }
+
+static void random_layer(test_layer *L, int kind, int32_t c, int32_t oc, int32_t k, int32_t s, int32_t d)
+{
+    int32_t i;
+    memset(L, 0, sizeof *L);
+    L->kind = kind;
+    L->c = c;
+    L->oc = kind == K_CONV ? oc : c;
+    L->kernel.h = L->kernel.w = k;
+    L->stride.h = L->stride.w = s;
+    L->dilation.h = L->dilation.w = kind == K_CONV || kind == K_DW ? d : 1;
+    L->has_bias = rand_in(0, 3) != 0;
+    L->input_offset = rand_in(-127, 128);
+    L->output_offset = rand_in(-128, 127);
+    L->act_min = rand_in(0, 1) ? -128 : rand_in(-128, 0);
+    L->act_max = rand_in(0, 1) ? 127 : rand_in(L->act_min, 127);
+    fill_s8(L->filter, sizeof L->filter);
+    for (i = 0; i < 8; i++) {
+        L->bias[i] = rand_in(-20000, 20000);
+        L->mult[i] = rand_in(1 << 30, INT32_MAX);
+        L->shift[i] = rand_in(-13, -6);
+    }
+}
+
+static void run_layer(const test_layer *L, const int8_t *in, int32_t ih, int32_t iw, int32_t in_row,
+                      int32_t pad_top, int32_t pad_left, int8_t *out, int32_t oh, int32_t ow, int32_t out_row)
+{
+    const tc_shape3 ishape = {ih, iw, L->c}, oshape = {oh, ow, L->oc};
+    const tc_pad4 pad = {pad_top, 0, pad_left, 0};
+    const int32_t *bias = L->has_bias ? L->bias : NULL;
+    if (L->kind == K_CONV) {
+        tc_conv2d_params p;
+        memset(&p, 0, sizeof p);
+        p.input = ishape; p.output = oshape; p.kernel = L->kernel; p.stride = L->stride;
+        p.dilation = L->dilation; p.pad = pad;
+        p.input_offset = L->input_offset; p.output_offset = L->output_offset;
+        p.act_min = L->act_min; p.act_max = L->act_max;
+        p.out_mult = L->mult; p.out_shift = L->shift;
+        p.in_row_stride = in_row; p.out_row_stride = out_row;
+        tc_conv2d_s8_ref(&p, in, L->filter, bias, out);
+    } else if (L->kind == K_DW) {
+        tc_dwconv_params p;
+        memset(&p, 0, sizeof p);
+        p.input = ishape; p.output = oshape; p.kernel = L->kernel; p.stride = L->stride;
+        p.dilation = L->dilation; p.pad = pad; p.depth_multiplier = 1;
+        p.input_offset = L->input_offset; p.output_offset = L->output_offset;
+        p.act_min = L->act_min; p.act_max = L->act_max;
+        p.out_mult = L->mult; p.out_shift = L->shift;
+        p.in_row_stride = in_row; p.out_row_stride = out_row;
+        tc_dwconv_s8_ref(&p, in, L->filter, bias, out);
+    } else {
+        tc_pool_params p;
+        memset(&p, 0, sizeof p);
+        p.input = ishape; p.output = oshape; p.kernel = L->kernel; p.stride = L->stride; p.pad = pad;
+        p.act_min = L->act_min; p.act_max = L->act_max;
+        p.in_row_stride = in_row; p.out_row_stride = out_row;
+        if (L->kind == K_MAX)
+            tc_maxpool_s8_ref(&p, in, out);
+        else
+            tc_avgpool_s8_ref(&p, in, out);
+    }
+}
+
+/* Strided kernel on a sub-window of a bigger buffer == dense kernel on the copied-out window, and
+ * the strided output lands in a sub-window of a bigger output buffer without touching the rest.
+ * Windows are random (including ones at the image border), pads in [-2, effective kernel - 1]
+ * (negative = the window holds rows/columns no output reads; below the effective kernel so no
+ * average-pool window is entirely outside). */
+static void test_row_strides(void)
+{
+    enum { BH = 12, BW = 11, SENTINEL = 0x5A };
+    int trial, bad = 0, bad_outside = 0, negative_pads = 0, border = 0;
+
+    seed(0x7111E5u);
+    for (trial = 0; trial < 400; trial++) {
+        const int kind = trial % 4;
+        const int32_t k = kind >= K_MAX ? rand_in(2, 3) : 1 + 2 * rand_in(0, 2);
+        test_layer L;
+        int32_t ek, ekw, wy, wx, th, tw, pt, pb, pl, pr, oh, ow, qy, qx, OBH, OBW, i, y;
+        int8_t *big, *win, *want, *obig;
+        random_layer(&L, kind, rand_in(1, 6), rand_in(1, 7), k, rand_in(1, 2), rand_in(1, 2));
+        ek = eff_kernel(k, L.dilation.h);
+        ekw = eff_kernel(k, L.dilation.w);
+        /* a quarter of the trials pin the window to a corner of the image */
+        if (trial % 16 < 4) {
+            th = rand_in(1, BH); tw = rand_in(1, BW);
+            wy = (trial & 1) ? BH - th : 0;
+            wx = (trial & 2) ? BW - tw : 0;
+        } else {
+            wy = rand_in(0, BH - 1); wx = rand_in(0, BW - 1);
+            th = rand_in(1, BH - wy); tw = rand_in(1, BW - wx);
+        }
+        pt = rand_in(-2, ek - 1); pb = rand_in(-2, ek - 1);
+        pl = rand_in(-2, ekw - 1); pr = rand_in(-2, ekw - 1);
+        if (th + pt + pb < ek || tw + pl + pr < ekw || pt >= th || pl >= tw) {
+            trial--; /* no output pixel, or (pool) a window entirely outside: draw again */
+            continue;
+        }
+        oh = (th + pt + pb - ek) / L.stride.h + 1;
+        ow = (tw + pl + pr - ekw) / L.stride.w + 1;
+        if (pt < 0 || pl < 0)
+            negative_pads++;
+        if (trial % 16 < 4)
+            border++;
+        OBH = oh + rand_in(0, 3); OBW = ow + rand_in(0, 3);
+        qy = rand_in(0, OBH - oh); qx = rand_in(0, OBW - ow);
+
+        big = (int8_t *)xmalloc((size_t)BH * BW * L.c);
+        win = (int8_t *)xmalloc((size_t)th * tw * L.c);
+        want = (int8_t *)xmalloc((size_t)oh * ow * L.oc);
+        obig = (int8_t *)xmalloc((size_t)OBH * OBW * L.oc);
+        fill_s8(big, (size_t)BH * BW * L.c);
+        for (y = 0; y < th; y++)
+            memcpy(win + (size_t)y * tw * L.c, big + ((size_t)(wy + y) * BW + wx) * L.c, (size_t)tw * L.c);
+        memset(obig, SENTINEL, (size_t)OBH * OBW * L.oc);
+
+        run_layer(&L, win, th, tw, 0, pt, pl, want, oh, ow, 0);
+        run_layer(&L, big + ((size_t)wy * BW + wx) * L.c, th, tw, BW * L.c, pt, pl,
+                  obig + ((size_t)qy * OBW + qx) * L.oc, oh, ow, OBW * L.oc);
+        for (i = 0; i < OBH * OBW * L.oc; i++) {
+            const int32_t oy = i / (OBW * L.oc), ox = i / L.oc % OBW, o = i % L.oc;
+            const int inside = oy >= qy && oy < qy + oh && ox >= qx && ox < qx + ow;
+            if (inside && obig[i] != want[((size_t)(oy - qy) * ow + (ox - qx)) * L.oc + o]) {
+                if (bad++ < 3)
+                    printf("FAIL %s strided trial %d: out (%d, %d, %d) = %d, want %d\n", kind_name[kind], trial,
+                           (int)(oy - qy), (int)(ox - qx), (int)o, obig[i],
+                           want[((size_t)(oy - qy) * ow + (ox - qx)) * L.oc + o]);
+                break;
+            }
+            if (!inside && obig[i] != SENTINEL) {
+                bad_outside++;
+                break;
+            }
+        }
+        free(big); free(win); free(want); free(obig);
+    }
+    CHECK_EQ(bad, 0);
+    CHECK_EQ(bad_outside, 0);
+    CHECK_EQ(negative_pads > 50, 1); /* the draw really exercises negative pads */
+    CHECK_EQ(border, 100);
+}
+
+/* Tiled inference: the full image's output, computed tile by tile with the strided kernels, each
+ * tile reading just the input rows/columns its outputs need plus one more on each side where the
+ * image has one (so interior tiles get negative pads), equals the output of one dense call. */
+static void test_tiles(void)
+{
+    enum { H = 13, W = 11 };
+    static const struct { int kind; int32_t k, s, d, c, oc, th, tw; } cases[] = {
+        {K_CONV, 3, 1, 1, 3, 4, 4, 5}, {K_CONV, 5, 2, 1, 2, 3, 2, 3}, {K_CONV, 3, 1, 2, 4, 2, 3, 4},
+        {K_CONV, 1, 2, 1, 5, 6, 3, 2}, {K_DW, 3, 1, 1, 5, 5, 4, 4}, {K_DW, 3, 2, 1, 3, 3, 2, 2},
+        {K_DW, 5, 1, 2, 2, 2, 5, 3}, {K_MAX, 2, 2, 1, 4, 4, 2, 3}, {K_MAX, 3, 1, 1, 3, 3, 4, 4},
+        {K_AVG, 3, 2, 1, 4, 4, 3, 2}, {K_AVG, 3, 1, 1, 2, 2, 5, 4},
+    };
+    size_t n;
+    seed(0x711E5u);
+    for (n = 0; n < sizeof cases / sizeof cases[0]; n++) {
+        test_layer L;
+        int32_t ek, pt, pl, oh, ow, oy0, ox0;
+        int8_t *in, *want, *got;
+        random_layer(&L, cases[n].kind, cases[n].c, cases[n].oc, cases[n].k, cases[n].s, cases[n].d);
+        ek = eff_kernel(L.kernel.h, L.dilation.h);
+        /* SAME-like: out = ceil(in / s), the total pad split with the smaller half on top */
+        oh = (H + L.stride.h - 1) / L.stride.h;
+        ow = (W + L.stride.w - 1) / L.stride.w;
+        pt = tc_max_i32((oh - 1) * L.stride.h + ek - H, 0) / 2;
+        pl = tc_max_i32((ow - 1) * L.stride.w + ek - W, 0) / 2;
+        in = (int8_t *)xmalloc((size_t)H * W * L.c);
+        want = (int8_t *)xmalloc((size_t)oh * ow * L.oc);
+        got = (int8_t *)xmalloc((size_t)oh * ow * L.oc);
+        fill_s8(in, (size_t)H * W * L.c);
+        run_layer(&L, in, H, W, 0, pt, pl, want, oh, ow, 0);
+        memset(got, 0x5A, (size_t)oh * ow * L.oc);
+        for (oy0 = 0; oy0 < oh; oy0 += cases[n].th) {
+            const int32_t oy1 = tc_min_i32(oh, oy0 + cases[n].th);
+            const int32_t r0 = tc_max_i32(0, oy0 * L.stride.h - pt - 1);
+            const int32_t r1 = tc_min_i32(H, (oy1 - 1) * L.stride.h - pt + ek + 1);
+            for (ox0 = 0; ox0 < ow; ox0 += cases[n].tw) {
+                const int32_t ox1 = tc_min_i32(ow, ox0 + cases[n].tw);
+                const int32_t c0 = tc_max_i32(0, ox0 * L.stride.w - pl - 1);
+                const int32_t c1 = tc_min_i32(W, (ox1 - 1) * L.stride.w - pl + ek + 1);
+                run_layer(&L, in + ((size_t)r0 * W + c0) * L.c, r1 - r0, c1 - c0, W * L.c,
+                          pt + r0 - oy0 * L.stride.h, pl + c0 - ox0 * L.stride.w,
+                          got + ((size_t)oy0 * ow + ox0) * L.oc, oy1 - oy0, ox1 - ox0, ow * L.oc);
+            }
+        }
+        check_s8(kind_name[L.kind], __LINE__, got, want, oh * ow * L.oc);
+        free(in); free(want); free(got);
+    }
+}
+
+/* A hand-checked negative pad: 1x1 output of a 3x3 kernel whose window starts one row and one
+ * column into a 4x4 tile (pad.top = pad.left = -1), with the tile 2 rows into a 6-wide buffer. */
+static void test_negative_pad(void)
+{
+    int8_t buf[6 * 6];
+    static const int8_t w[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1}; /* main diagonal */
+    int8_t out[3] = {0, 0, 0};
+    tc_conv2d_params p;
+    int i;
+    for (i = 0; i < 36; i++)
+        buf[i] = (int8_t)i;
+    memset(&p, 0, sizeof p);
+    p.input.h = p.input.w = 4; p.input.c = 1;
+    p.output.h = p.output.w = p.output.c = 1;
+    p.kernel.h = p.kernel.w = 3;
+    p.stride.h = p.stride.w = p.dilation.h = p.dilation.w = 1;
+    p.pad.top = p.pad.left = -1;
+    p.act_min = -128; p.act_max = 127;
+    p.out_mult = mult_one; p.out_shift = shift_one;
+    p.in_row_stride = 6;
+    /* the tile is buf rows 2..5, columns 1..4; the window is buf (3..5, 2..4): 20 + 27 + 34 = 81 */
+    tc_conv2d_s8_ref(&p, buf + 2 * 6 + 1, w, NULL, out + 1);
+    CHECK_EQ(out[0], 0);
+    CHECK_EQ(out[1], 81);
+    CHECK_EQ(out[2], 0);
+}
+
+/* tc_dwconv_s8_inplace_ref == tc_dwconv_s8_ref over kernel 3/5 x stride 1/2 x SAME/VALID x
+ * dilation 1/2, odd (and even) sizes and several channel counts. */
+static void test_dwconv_inplace(void)
+{
+    static const int32_t sizes[][2] = {{7, 9}, {5, 5}, {9, 7}, {6, 8}, {11, 5}, {3, 3}, {1, 1}};
+    static const int32_t channels[] = {1, 3, 4, 8, 5, 2};
+    int k, s, same, d, i = 0, cases = 0;
+    seed(0xD1AC3u);
+    for (k = 3; k <= 5; k += 2)
+        for (s = 1; s <= 2; s++)
+            for (same = 0; same <= 1; same++)
+                for (d = 1; d <= 2; d++, i++) {
+                    test_layer L;
+                    tc_dwconv_params p;
+                    int32_t ih = sizes[i % 7][0], iw = sizes[i % 7][1], ek, oh, ow, scratch;
+                    int8_t *in, *want, *data, *plane;
+                    random_layer(&L, K_DW, channels[i % 6], 0, k, s, d);
+                    ek = eff_kernel(k, d);
+                    memset(&p, 0, sizeof p);
+                    if (same) {
+                        oh = (ih + s - 1) / s; ow = (iw + s - 1) / s;
+                        p.pad.top = tc_max_i32((oh - 1) * s + ek - ih, 0) / 2;
+                        p.pad.bottom = tc_max_i32((oh - 1) * s + ek - ih, 0) - p.pad.top;
+                        p.pad.left = tc_max_i32((ow - 1) * s + ek - iw, 0) / 2;
+                        p.pad.right = tc_max_i32((ow - 1) * s + ek - iw, 0) - p.pad.left;
+                    } else {
+                        ih = tc_max_i32(ih, ek); iw = tc_max_i32(iw, ek + 1);
+                        oh = (ih - ek) / s + 1; ow = (iw - ek) / s + 1;
+                    }
+                    p.input.h = ih; p.input.w = iw; p.input.c = L.c;
+                    p.output.h = oh; p.output.w = ow; p.output.c = L.c;
+                    p.kernel = L.kernel; p.stride = L.stride; p.dilation = L.dilation;
+                    p.depth_multiplier = 1;
+                    p.input_offset = L.input_offset; p.output_offset = L.output_offset;
+                    p.act_min = L.act_min; p.act_max = L.act_max;
+                    p.out_mult = L.mult; p.out_shift = L.shift;
+                    scratch = tc_dwconv_s8_inplace_scratch_bytes(&p);
+                    CHECK_EQ(scratch, ih * iw);
+                    in = (int8_t *)xmalloc((size_t)ih * iw * L.c);
+                    want = (int8_t *)xmalloc((size_t)oh * ow * L.c);
+                    data = (int8_t *)xmalloc((size_t)ih * iw * L.c);
+                    plane = (int8_t *)xmalloc((size_t)scratch);
+                    fill_s8(in, (size_t)ih * iw * L.c);
+                    memcpy(data, in, (size_t)ih * iw * L.c);
+                    tc_dwconv_s8_ref(&p, in, L.filter, L.has_bias ? L.bias : NULL, want);
+                    tc_dwconv_s8_inplace_ref(&p, data, L.filter, L.has_bias ? L.bias : NULL, plane);
+                    check_s8("dwconv in place", __LINE__, data, want, oh * ow * L.c);
+                    free(in); free(want); free(data); free(plane);
+                    cases++;
+                }
+    CHECK_EQ(cases, 16);
+}
+
+/* tc_conv2d_add_s8_ref == tc_conv2d_s8_ref then tc_add_s8_ref, conv as input1 and as input2, out
+ * of place and in place (output == residual). */
+static void test_conv_add(void)
+{
+    static const struct { int32_t h, w, c, oc, k, s, d, same; } cases[] = {
+        {5, 5, 3, 4, 3, 1, 1, 1}, {7, 9, 2, 5, 3, 2, 1, 1}, {6, 8, 4, 3, 1, 1, 1, 0},
+        {9, 7, 1, 2, 5, 1, 2, 1}, {8, 8, 3, 3, 3, 2, 2, 0}, {1, 1, 5, 7, 1, 1, 1, 0},
+    };
+    size_t n;
+    seed(0xADD5u);
+    for (n = 0; n < sizeof cases / sizeof cases[0]; n++) {
+        test_layer L;
+        tc_conv2d_params p;
+        tc_add_params a;
+        int32_t ek, oh, ow, size, order;
+        int8_t *in, *res, *tmp, *want, *got;
+        random_layer(&L, K_CONV, cases[n].c, cases[n].oc, cases[n].k, cases[n].s, cases[n].d);
+        ek = eff_kernel(cases[n].k, cases[n].d);
+        memset(&p, 0, sizeof p);
+        if (cases[n].same) {
+            oh = (cases[n].h + cases[n].s - 1) / cases[n].s;
+            ow = (cases[n].w + cases[n].s - 1) / cases[n].s;
+            p.pad.top = tc_max_i32((oh - 1) * cases[n].s + ek - cases[n].h, 0) / 2;
+            p.pad.left = tc_max_i32((ow - 1) * cases[n].s + ek - cases[n].w, 0) / 2;
+        } else {
+            oh = (cases[n].h - ek) / cases[n].s + 1;
+            ow = (cases[n].w - ek) / cases[n].s + 1;
+        }
+        p.input.h = cases[n].h; p.input.w = cases[n].w; p.input.c = L.c;
+        p.output.h = oh; p.output.w = ow; p.output.c = L.oc;
+        p.kernel = L.kernel; p.stride = L.stride; p.dilation = L.dilation;
+        p.input_offset = L.input_offset; p.output_offset = L.output_offset;
+        p.act_min = L.act_min; p.act_max = L.act_max;
+        p.out_mult = L.mult; p.out_shift = L.shift;
+        size = oh * ow * L.oc;
+        memset(&a, 0, sizeof a);
+        a.size = 1; /* ignored by the fused kernel: the size is the conv output's */
+        a.input1_offset = rand_in(-127, 128); a.input2_offset = rand_in(-127, 128);
+        a.output_offset = rand_in(-128, 127);
+        a.left_shift = 20;
+        a.input1_mult = rand_in(1 << 30, INT32_MAX); a.input1_shift = rand_in(-3, 0);
+        a.input2_mult = rand_in(1 << 30, INT32_MAX); a.input2_shift = rand_in(-3, 0);
+        a.output_mult = rand_in(1 << 30, INT32_MAX); a.output_shift = rand_in(-21, -17);
+        a.act_min = rand_in(0, 1) ? -128 : -100; a.act_max = rand_in(0, 1) ? 127 : 90;
+        in = (int8_t *)xmalloc((size_t)cases[n].h * cases[n].w * L.c);
+        res = (int8_t *)xmalloc((size_t)size);
+        tmp = (int8_t *)xmalloc((size_t)size);
+        want = (int8_t *)xmalloc((size_t)size);
+        got = (int8_t *)xmalloc((size_t)size);
+        fill_s8(in, (size_t)cases[n].h * cases[n].w * L.c);
+        fill_s8(res, (size_t)size);
+        tc_conv2d_s8_ref(&p, in, L.filter, L.has_bias ? L.bias : NULL, tmp);
+        for (order = 0; order <= 1; order++) {
+            tc_add_params sized = a;
+            sized.size = size;
+            if (order)
+                tc_add_s8_ref(&sized, res, tmp, want);
+            else
+                tc_add_s8_ref(&sized, tmp, res, want);
+            memset(got, 0, (size_t)size);
+            tc_conv2d_add_s8_ref(&p, &a, order, in, L.filter, L.has_bias ? L.bias : NULL, res, got);
+            check_s8(order ? "conv+add (conv = input2)" : "conv+add (conv = input1)", __LINE__, got, want, size);
+            memcpy(got, res, (size_t)size);
+            tc_conv2d_add_s8_ref(&p, &a, order ? 7 : 0, in, L.filter, L.has_bias ? L.bias : NULL, got, got);
+            check_s8(order ? "conv+add in place (conv = input2)" : "conv+add in place (conv = input1)", __LINE__,
+                     got, want, size);
+        }
+        free(in); free(res); free(tmp); free(want); free(got);
+    }
+}
+
 int main(void)
 {
     test_srdhm();
@@ -530,6 +918,11 @@ int main(void)
     test_mean();
     test_softmax();
     test_pad_concat_clamp();
+    test_row_strides();
+    test_tiles();
+    test_negative_pad();
+    test_dwconv_inplace();
+    test_conv_add();
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }

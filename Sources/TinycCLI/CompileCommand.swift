@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TinycCodegenC
+import TinycSchedule
 
 struct CompileCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -8,7 +9,7 @@ struct CompileCommand: ParsableCommand {
         abstract: "Compile a model to C: weights in flash, one static arena, the runtime, a Makefile and a report.",
         discussion: """
             Writes to the output directory: <model>.h/.c (API and layers), <model>_weights.h/.c, runtime/ (the C \
-            kernels), Makefile, model.json (the int8 graph), report.json and report.txt. Float models are \
+            kernels), Makefile, model.json (the int8 graph), report.json, report.txt and memory_profile.svg. Float models are \
             quantized to int8 with the samples given by --calib.
             """)
 
@@ -20,6 +21,11 @@ struct CompileCommand: ParsableCommand {
 
     @Option(help: "Peak SRAM budget for activations + scratch, e.g. 32k, 32KiB, 1m, 20000.")
     var sram: String?
+
+    @Option(help: ArgumentHelp(
+        "Patch-based inference: auto (the fewest MACs that fit --sram), off (layer by layer), or SPLIT:NHxNW.",
+        discussion: "SPLIT:NHxNW runs the first SPLIT layers tile by tile on an NH x NW grid of the SPLIT-th layer's output, e.g. 12:3x3."))
+    var patch = "auto"
 
     @Option(help: "Flash budget for the weights, e.g. 1m.")
     var flash: String?
@@ -40,6 +46,10 @@ struct CompileCommand: ParsableCommand {
             options.sram = try sram.map { s throws(CLIError) in try parseSize(s, "--sram") }
             options.flash = try flash.map { s throws(CLIError) in try parseSize(s, "--flash") }
             options.calibration = calib.map { URL(fileURLWithPath: $0) }
+            guard let mode = PatchMode(patch) else {
+                throw CLIError("--patch: cannot read '\(patch)' (expected auto, off or SPLIT:NHxNW such as 12:3x3)", exitCode: 2)
+            }
+            options.patch = mode
             let url = URL(fileURLWithPath: model)
             let compiled = try Compiler.compile(url, options: options)
             if printIR { say(compiled.graph.description) }

@@ -17,15 +17,22 @@ public struct CompileOptions: Sendable {
     public var calibration: URL?
     /// Arena offset alignment in bytes.
     public var alignment = 4
+    /// Patch-based scheduling: off, auto (meet --sram with the fewest MACs) or a forced plan.
+    public var patch: PatchMode = .auto
     public init() {}
 }
 
-/// A compiled model: the graph as imported, the int8 graph the C implements, and its arena plan.
+/// A compiled model: the graph as imported, the int8 graph the C implements, how it runs (layer by
+/// layer or with a patch stage) and its arena plan.
 public struct CompiledModel {
     public var sourceGraph: Graph
     public var graph: Graph
-    public var plan: MemoryPlan
+    public var decision: PatchDecision
+    public var schedule: Schedule { decision.schedule }
+    public var plan: MemoryPlan { decision.schedule.memory }
     public var report: Report
+    /// The --sram budget it was compiled for.
+    public var budget: Int?
 }
 
 /// The whole pipeline behind `tinyc compile`: load → passes → plan → budget check. Writing files is
@@ -64,27 +71,28 @@ public enum Compiler {
         } catch {
             throw CLIError("\(url.path): \(error.description)")
         }
-        let plan = plan(graph, alignment: options.alignment)
+        let decision: PatchDecision
+        do {
+            decision = try PatchSearch.choose(graph, budget: options.sram, mode: options.patch, alignment: options.alignment)
+        } catch {
+            throw CLIError("\(url.path): \(error.message)")
+        }
         let error = calibration.isEmpty ? nil : try QuantizationError.measure(float: source, int8: graph, samples: calibration)
-        let report = Report(graph: graph, plan: plan, target: options.target, quantizationError: error)
-        try checkBudgets(report, options: options, model: url.path)
-        return CompiledModel(sourceGraph: source, graph: graph, plan: plan, report: report)
-    }
-
-    /// The arena plan for `graph` executed in node order.
-    public static func plan(_ graph: Graph, alignment: Int) -> MemoryPlan {
-        MemoryPlanner.plan(Liveness.buffers(of: graph, alignment: alignment), steps: graph.nodes.count, alignment: alignment)
+        let report = Report(graph: graph, decision: decision, target: options.target, quantizationError: error)
+        try checkBudgets(report, decision: decision, options: options, model: url.path)
+        return CompiledModel(sourceGraph: source, graph: graph, decision: decision, report: report, budget: options.sram)
     }
 
     /// Fails with the numbers when the plan exceeds `--sram` or the weights exceed `--flash`.
-    static func checkBudgets(_ report: Report, options: CompileOptions, model: String) throws(CLIError) {
+    static func checkBudgets(_ report: Report, decision: PatchDecision, options: CompileOptions, model: String) throws(CLIError) {
         if let sram = options.sram, report.peakSRAMBytes > sram {
             let peak = report.layers.max { $0.liveBytes < $1.liveBytes }
             let at = peak.map { " at layer '\($0.name)' (\($0.op), \($0.liveBytes) bytes live)" } ?? ""
             throw CLIError("""
                 \(model): does not fit --sram \(sram) bytes (\(ByteSize.format(sram))): needs \(report.peakSRAMBytes) bytes \
-                (arena \(report.arenaBytes) + scratch \(report.scratchBytes)); the peak is\(at); no arena plan can be \
-                smaller than \(report.lowerBoundBytes) bytes (layer-by-layer execution; patch-based scheduling is not available yet)
+                (arena \(report.arenaBytes) + scratch \(report.scratchBytes)) with \(decision.chosen) (\(decision.reason)); \
+                the peak is\(at); no arena for this plan can be smaller than \(report.lowerBoundBytes) bytes\
+                \(options.patch == .auto ? "" : " (use --patch auto to let tinyc search patch plans)")
                 """)
         }
         if let flash = options.flash, report.weightBytes > flash {

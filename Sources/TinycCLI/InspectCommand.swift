@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TinycIR
+import TinycSchedule
 
 struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -28,9 +29,9 @@ struct InspectCommand: ParsableCommand {
                 graph = source
                 title = "float graph as imported (pass --calib to see the int8 profile)"
             }
-            let plan = Compiler.plan(graph, alignment: CompileOptions().alignment)
+            let decision = PatchDecision.layerByLayer(graph, alignment: CompileOptions().alignment, reason: "layer by layer")
             say("\(title):\n\(graph.description)\n")
-            say(Report(graph: graph, plan: plan, target: .cortexM4, quantizationError: nil).text())
+            say(Report(graph: graph, decision: decision, target: .cortexM4, quantizationError: nil).text())
         }
     }
 }

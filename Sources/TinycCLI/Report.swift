@@ -14,15 +14,49 @@ public struct Report: Codable, Equatable, Sendable {
         public var params: Int
         public var weightBytes: Int
         public var precision: String
-        /// Activation bytes live while this layer runs (its inputs, outputs and everything kept for later).
+        /// Activation bytes live while this layer runs (its inputs, outputs and everything kept for
+        /// later) in the chosen schedule; in the patch stage, for the largest tile.
         public var liveBytes: Int
-        /// Arena offset of the layer's output.
-        public var outputOffset: Int
+        /// The same, executed layer by layer.
+        public var layerBasedLiveBytes: Int
+        /// Arena offset of the layer's output (nil: the sum of a fused add is written over its residual).
+        public var outputOffset: Int?
+        /// MACs executed, with the recomputed halos of the patch stage.
+        public var executedMACs: Int
+        /// "patch" for layers run tile by tile, "layer" otherwise.
+        public var stage: String
+        /// Memory techniques applied: "in-place" (depthwise over its input), "fused-add" (the next
+        /// add computed in this conv's epilogue), "fused" (this add, computed by the conv before it).
+        public var memory: [String]
 
         enum CodingKeys: String, CodingKey {
-            case name, op, macs, params, precision
+            case name, op, macs, params, precision, stage, memory
             case inputShapes = "input_shapes", outputShape = "output_shape", weightBytes = "weight_bytes"
-            case liveBytes = "live_bytes", outputOffset = "output_offset"
+            case liveBytes = "live_bytes", outputOffset = "output_offset", layerBasedLiveBytes = "layer_based_live_bytes"
+            case executedMACs = "executed_macs"
+        }
+    }
+
+    /// How the model runs: layer by layer or with a patch stage, and why.
+    public struct Schedule: Codable, Equatable, Sendable {
+        /// "layer-by-layer" or "patch".
+        public var mode: String
+        /// Number of layers in the patch stage, and the tile grid [rows, cols].
+        public var split: Int?
+        public var grid: [Int]?
+        /// The layer whose output the patch stage fills, tile by tile.
+        public var stageTensor: String?
+        public var reason: String
+        public var layerBasedPeakBytes: Int
+        /// Executed MACs over the model's MACs, minus one, in percent.
+        public var macOverheadPercent: Double
+        /// Number of patch plans the search considered.
+        public var plansConsidered: Int
+
+        enum CodingKeys: String, CodingKey {
+            case mode, split, grid, reason
+            case stageTensor = "stage_tensor", layerBasedPeakBytes = "layer_based_peak_bytes"
+            case macOverheadPercent = "mac_overhead_percent", plansConsidered = "plans_considered"
         }
     }
 
@@ -35,23 +69,44 @@ public struct Report: Codable, Equatable, Sendable {
     public var weightBytes: Int
     public var params: Int
     public var macs: Int
+    /// MACs executed per inference (more than `macs` when a patch stage recomputes halos).
+    public var executedMACs: Int
+    /// Bytes of the input, read in place from the caller's buffer (not part of the peak).
+    public var inputBytes: Int
+    public var schedule: Schedule
     public var planner: String
     public var layers: [Layer]
     public var quantizationError: QuantizationError?
 
     enum CodingKeys: String, CodingKey {
-        case model, target, params, macs, planner, layers
+        case model, target, params, macs, planner, layers, schedule
+        case executedMACs = "executed_macs", inputBytes = "input_bytes"
         case peakSRAMBytes = "peak_sram_bytes", arenaBytes = "arena_bytes", scratchBytes = "scratch_bytes"
         case lowerBoundBytes = "arena_lower_bound_bytes", weightBytes = "weight_bytes"
         case quantizationError = "quantization_error"
     }
 
-    public init(graph: Graph, plan: MemoryPlan, target: Target, quantizationError: QuantizationError?) {
+    public init(graph: Graph, decision: PatchDecision, target: Target, quantizationError: QuantizationError?) {
         model = graph.name
         self.target = target.rawValue
+        let chosen = decision.schedule
+        let plan = chosen.memory
+        let layerLive = decision.layerBased.memory.liveBytesPerStep
+        let patchMACs = TinycSchedule.Schedule.macs(graph, patch: chosen.patch)
         layers = graph.nodes.indices.map { i in
             let node = graph.nodes[i]
             let activations = graph.type(node.inputs[0]).dtype.rawValue
+            var memory: [String] = []
+            if chosen.inPlaceDepthwise.contains(i) { memory.append("in-place") }
+            if chosen.fusedAdds[i] != nil { memory.append("fused-add") }
+            if chosen.isFusedAway(i) { memory.append("fused") }
+            let inPatch = chosen.patch.map { i < $0.split } ?? false
+            var executed = graph.macs(of: i)
+            if inPatch, let patch = chosen.patch, executed > 0 {
+                let s = graph.type(node.outputs[0]).shape
+                executed = executed / (s[1] * s[2]) * patch.rows[node.outputs[0]]!.reduce(0) { $0 + $1.count }
+                    * patch.cols[node.outputs[0]]!.reduce(0) { $0 + $1.count }
+            }
             return Layer(
                 name: node.name, op: node.op.name,
                 inputShapes: node.inputs.filter { !graph.isConstant($0) }.map { graph.type($0).shape },
@@ -59,10 +114,22 @@ public struct Report: Codable, Equatable, Sendable {
                 macs: graph.macs(of: i), params: graph.parameterCount(of: i), weightBytes: graph.weightBytes(of: i),
                 precision: node.op.weightInputIndex.map { "\(activations) x \(graph.type(node.inputs[$0]).dtype.rawValue)" } ?? activations,
                 liveBytes: i < plan.liveBytesPerStep.count ? plan.liveBytesPerStep[i] : 0,
-                outputOffset: plan.offsets[node.outputs[0]] ?? 0)
+                layerBasedLiveBytes: i < layerLive.count ? layerLive[i] : 0,
+                outputOffset: chosen.offset(node.outputs[0]),
+                executedMACs: executed, stage: inPatch ? "patch" : "layer", memory: memory)
         }
+        executedMACs = patchMACs
+        inputBytes = chosen.inputBytes
+        let modelMACs = decision.layerBased.macs
+        schedule = Schedule(
+            mode: chosen.patch == nil ? "layer-by-layer" : "patch", split: chosen.patch?.split,
+            grid: chosen.patch.map { [$0.grid.h, $0.grid.w] },
+            stageTensor: chosen.patch.map { graph.nodes[$0.split - 1].name }, reason: decision.reason,
+            layerBasedPeakBytes: decision.layerBased.peakBytes,
+            macOverheadPercent: modelMACs > 0 ? (Double(patchMACs) / Double(modelMACs) - 1) * 100 : 0,
+            plansConsidered: decision.considered)
         arenaBytes = plan.arenaBytes
-        scratchBytes = 0  // the reference kernels need no scratch buffers
+        scratchBytes = 0  // the reference kernels need no scratch; in-place depthwise planes are arena buffers
         peakSRAMBytes = arenaBytes + scratchBytes
         lowerBoundBytes = plan.lowerBound
         weightBytes = layers.reduce(0) { $0 + $1.weightBytes }
@@ -81,32 +148,66 @@ public struct Report: Codable, Equatable, Sendable {
     /// The human-readable table `tinyc compile` and `tinyc inspect` print.
     public func text() -> String {
         var out = "model \(model) — target \(target)\n\n"
-        let header = ["#", "layer", "op", "output", "MACs", "weights", "precision", "live", ""]
+        let header = ["#", "layer", "op", "output", "MACs", "weights", "precision", "live", "memory"]
         var rows: [[String]] = []
-        let maxLive = max(layers.map(\.liveBytes).max() ?? 1, 1)
         for (i, l) in layers.enumerated() {
-            let bar = String(repeating: "█", count: Int((Double(l.liveBytes) / Double(maxLive) * 20).rounded()))
-            rows.append(["\(i)", l.name, l.op, l.outputShape.map(String.init).joined(separator: "x"), "\(l.macs)",
-                         "\(l.weightBytes)", l.precision, "\(l.liveBytes)", bar])
+            rows.append(["\(i)", l.name, l.op, l.outputShape.map(String.init).joined(separator: "x"), "\(l.executedMACs)",
+                         "\(l.weightBytes)", l.precision, "\(l.liveBytes)", ([l.stage == "patch" ? "tile" : ""] + l.memory).filter { !$0.isEmpty }.joined(separator: ",")])
         }
-        let widths = header.indices.map { c in max(header[c].count, rows.map { $0[c].count }.max() ?? 0) }
-        func format(_ r: [String]) -> String {
-            r.indices.map { c in
-                let pad = String(repeating: " ", count: widths[c] - r[c].count)
-                return [0, 4, 5, 7].contains(c) ? pad + r[c] : r[c] + pad
-            }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
-        }
-        out += format(header) + "\n"
-        for r in rows { out += format(r) + "\n" }
+        out += Self.table(header, rows, rightAligned: [0, 4, 5, 7])
         out += "\n"
-        out += "peak SRAM    \(peakSRAMBytes) bytes (\(ByteSize.format(peakSRAMBytes))) = arena \(arenaBytes) + scratch \(scratchBytes)\n"
+        out += "peak SRAM    \(peakSRAMBytes) bytes (\(ByteSize.format(peakSRAMBytes))) = arena \(arenaBytes) + scratch \(scratchBytes); "
+            + "input \(inputBytes) bytes read in place from the caller's buffer (not included)\n"
         out += "arena plan   \(planner); lower bound \(lowerBoundBytes) bytes (gap \(arenaBytes - lowerBoundBytes))\n"
         out += "weight flash \(weightBytes) bytes (\(ByteSize.format(weightBytes))), \(params) parameters\n"
-        out += "compute      \(macs) MACs per inference\n"
+        out += "compute      \(macs) MACs per inference"
+        out += executedMACs != macs ? String(format: ", %d executed (%+.1f%% recomputed halos)\n", executedMACs, schedule.macOverheadPercent) : "\n"
+        out += "schedule     "
+        if schedule.mode == "patch", let split = schedule.split, let grid = schedule.grid {
+            out += "patch stage: layers 0-\(split - 1) as \(grid[0])x\(grid[1]) tiles of '\(schedule.stageTensor ?? "")', then layer by layer; "
+            out += String(format: "peak %d vs %d bytes layer by layer (%.1fx less)\n", peakSRAMBytes, schedule.layerBasedPeakBytes,
+                          Double(schedule.layerBasedPeakBytes) / Double(max(peakSRAMBytes, 1)))
+        } else {
+            out += "layer by layer\n"
+        }
+        out += "             \(schedule.reason)\n"
         if let e = quantizationError {
             out += String(format: "int8 vs float on %d calibration samples: max |error| %.4g, mean |error| %.4g, top-1 agreement %.1f%%\n",
                           e.samples, e.maxAbsError, e.meanAbsError, e.top1Agreement * 100)
         }
+        out += "\n" + memoryProfile()
         return out
     }
+
+    /// Live bytes per layer as a terminal bar chart: layer by layer (░) and the chosen schedule (█).
+    public func memoryProfile(width: Int = 40) -> String {
+        let top = max(layers.map { max($0.liveBytes, $0.layerBasedLiveBytes) }.max() ?? 1, 1)
+        func bar(_ v: Int, _ c: Character) -> String { String(repeating: c, count: Int((Double(v) / Double(top) * Double(width)).rounded())) }
+        var out = "memory profile (live bytes per layer; ░ layer by layer, █ \(schedule.mode == "patch" ? "patch-based (largest tile)" : "chosen schedule"))\n"
+        let nameWidth = min(layers.map(\.name.count).max() ?? 0, 28)
+        for (i, l) in layers.enumerated() {
+            let name = String(l.name.prefix(nameWidth)).padding(toLength: nameWidth, withPad: " ", startingAt: 0)
+            let index = String(i).leftPadded(3)
+            out += "\(index) \(name) ░\(bar(l.layerBasedLiveBytes, "░")) \(l.layerBasedLiveBytes)\n"
+            if schedule.mode == "patch" {
+                out += "    \(String(repeating: " ", count: nameWidth)) █\(bar(l.liveBytes, "█")) \(l.liveBytes)\(l.stage == "patch" ? " (tile)" : "")\n"
+            }
+        }
+        return out
+    }
+
+    static func table(_ header: [String], _ rows: [[String]], rightAligned: Set<Int>) -> String {
+        let widths = header.indices.map { c in max(header[c].count, rows.map { $0[c].count }.max() ?? 0) }
+        func format(_ r: [String]) -> String {
+            r.indices.map { c in
+                let pad = String(repeating: " ", count: widths[c] - r[c].count)
+                return rightAligned.contains(c) ? pad + r[c] : r[c] + pad
+            }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+        }
+        return ([format(header)] + rows.map(format)).joined(separator: "\n") + "\n"
+    }
+}
+
+extension String {
+    func leftPadded(_ n: Int) -> String { String(repeating: " ", count: max(0, n - count)) + self }
 }

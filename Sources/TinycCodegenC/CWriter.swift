@@ -10,7 +10,7 @@ struct CWriter {
 
     /// `header {` ... `}` + `trailer`, with the body indented.
     mutating func block(_ header: String, trailer: String = "", _ body: (inout CWriter) -> Void) {
-        line(header + " {")
+        line(header.isEmpty ? "{" : header + " {")
         depth += 1
         body(&self)
         depth -= 1

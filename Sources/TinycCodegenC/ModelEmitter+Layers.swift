@@ -5,8 +5,7 @@ extension ModelEmitter {
     /// Writes node `index`'s constants to `w` and returns the statement(s) that run it.
     func emitLayer(_ index: Int, into w: inout CWriter) throws(GraphError) -> [String] {
         let node = graph.nodes[index]
-        // The layer index keeps identifiers unique, so a long source name can be cut.
-        let name = "l\(index)_\(CName.identifier(node.name).prefix(40))"
+        let name = layerName(index)
         let x = graph.type(node.inputs[0]).shape
         let y = graph.type(node.outputs[0]).shape
         let params = try IntegerParams.of(index, in: graph)

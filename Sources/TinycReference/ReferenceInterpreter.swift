@@ -95,8 +95,9 @@ public struct ReferenceInterpreter: Sendable {
         return values
     }
 
-    /// Computes the output of node `index`.
-    func evaluate(_ index: Int, _ x: Operands) throws(GraphError) -> TensorValue {
+    /// Computes the output of node `index`; with `tile`, on one tile of a patch stage (the
+    /// operands are tiles, and windowed ops use the tile's sizes and local padding).
+    func evaluate(_ index: Int, _ x: Operands, tile: TileWindow? = nil) throws(GraphError) -> TensorValue {
         let node = graph.nodes[index]
         let params = integerParams[index]
         let inShape = graph.type(node.inputs[0]).shape
@@ -110,6 +111,7 @@ public struct ReferenceInterpreter: Sendable {
             guard let params else { return .f32(FloatKernels.conv2d(try x.f32(0), try x.f32(1), try x.optionalF32(2), g, a.activation)) }
             guard case .conv(let p) = params else { throw mismatch() }
             g.pads = p.pads
+            tile?.apply(to: &g)
             return .s8(Int8Kernels.conv2d(try x.s8(0), try x.s8(1), try x.optionalS32(2), g, p))
 
         case .depthwiseConv2d(let a):
@@ -120,6 +122,7 @@ public struct ReferenceInterpreter: Sendable {
             }
             guard case .conv(let p) = params else { throw mismatch() }
             g.pads = p.pads
+            tile?.apply(to: &g)
             return .s8(Int8Kernels.depthwise(try x.s8(0), try x.s8(1), try x.optionalS32(2), g, multiplier: a.depthMultiplier, p))
 
         case .fullyConnected(let a):
@@ -129,7 +132,9 @@ public struct ReferenceInterpreter: Sendable {
             return .s8(Int8Kernels.fullyConnected(try x.s8(0), try x.s8(1), try x.optionalS32(2), outputs: outputs, p))
 
         case .add(let act):
-            let pairs = BroadcastIndex.pairs(inShape, graph.type(node.inputs[1]).shape, out: outShape)
+            let pairs = tile != nil
+                ? (0..<(try x.value(0).count)).map { ($0, $0) }  // tiles of same-shape operands
+                : BroadcastIndex.pairs(inShape, graph.type(node.inputs[1]).shape, out: outShape)
             guard let params else { return .f32(FloatKernels.add(try x.f32(0), try x.f32(1), pairs: pairs, act)) }
             guard case .add(let p) = params else { throw mismatch() }
             return .s8(Int8Kernels.add(try x.s8(0), try x.s8(1), pairs: pairs, p))
@@ -139,6 +144,7 @@ public struct ReferenceInterpreter: Sendable {
             guard let params else { return .f32(FloatKernels.maxPool(try x.f32(0), g, a.activation)) }
             guard case .pool(let pads, let lo, let hi) = params else { throw mismatch() }
             g.pads = pads
+            tile?.apply(to: &g)
             return .s8(Int8Kernels.maxPool(try x.s8(0), g, actMin: lo, actMax: hi))
 
         case .avgPool2d(let a):
@@ -146,6 +152,7 @@ public struct ReferenceInterpreter: Sendable {
             guard let params else { return .f32(FloatKernels.avgPool(try x.f32(0), g, a.activation)) }
             guard case .pool(let pads, let lo, let hi) = params else { throw mismatch() }
             g.pads = pads
+            tile?.apply(to: &g)
             return .s8(Int8Kernels.avgPool(try x.s8(0), g, actMin: lo, actMax: hi))
 
         case .mean:
@@ -210,7 +217,7 @@ public struct ReferenceInterpreter: Sendable {
 
     /// The window geometry of a conv/depthwise/pool node with TFLite padding resolved.
     func window(_ inShape: [Int], _ outShape: [Int], kernel: HW, _ stride: HW, _ dilation: HW, _ padding: Padding) -> Window {
-        Window(
+        return Window(
             inH: inShape[1], inW: inShape[2], inC: inShape[3],
             outH: outShape[1], outW: outShape[2], outC: outShape[3],
             kH: kernel.h, kW: kernel.w, stride: stride, dilation: dilation,

@@ -132,7 +132,7 @@ struct ModelHostTests {
         for c in cases {
             let plan = try HostHarness.plan(c.graph)
             let total = c.graph.tensors.indices.filter { !c.graph.isConstant(TensorID($0)) }.map { c.graph.tensors[$0].type.byteCount }.reduce(0, +)
-            #expect(plan.arenaBytes < total, "\(c.name): arena \(plan.arenaBytes) B reuses nothing (sum of activations \(total) B)")
+            #expect(plan.peakBytes < total, "\(c.name): arena \(plan.peakBytes) B reuses nothing (sum of activations \(total) B)")
         }
         HostHarness.expectBitExact(cases, label: "models")
     }

@@ -76,7 +76,7 @@ struct TFLiteFuzzTests {
             // Imported: the rest of the compiler must either finish or explain itself.
             do {
                 let model = try Compiler.compile(graph, from: URL(fileURLWithPath: "fuzz.tflite"), options: CompileOptions())
-                _ = try ModelEmitter(graph: model.graph, plan: model.plan, model: name, provenance: "fuzz").files()
+                _ = try ModelEmitter(graph: model.graph, schedule: model.schedule, model: name, provenance: "fuzz").files()
                 compiled += 1
             } catch let error as CLIError {
                 failedLater += 1

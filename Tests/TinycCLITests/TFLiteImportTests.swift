@@ -8,7 +8,7 @@ import TinycFrontends
 struct TFLiteImportTests {
     /// The generated C files with the provenance line (which names the source file) removed.
     static func generatedC(_ compiled: CompiledModel) throws -> [String: String] {
-        let emitter = ModelEmitter(graph: compiled.graph, plan: compiled.plan, model: compiled.graph.name, provenance: "")
+        let emitter = ModelEmitter(graph: compiled.graph, schedule: compiled.schedule, model: compiled.graph.name, provenance: "")
         return Dictionary(uniqueKeysWithValues: try emitter.files().map { ($0.name, $0.contents) })
     }
 

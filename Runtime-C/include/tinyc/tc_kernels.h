@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Every kernel of the tinyc C runtime. Naming: tc_<op>_<format>_<impl>; `_ref` kernels are portable
  * C99 and always present. All int8 kernels are bit-exact with TFLite Micro's reference kernels.
- * Shapes below use the fields of the params struct (tc_types.h). */
+ * Shapes below use the fields of the params struct (tc_types.h).
+ *
+ * Window kernels (conv2d, depthwise, pooling) address rows through p->in_row_stride and
+ * p->out_row_stride (bytes, 0 = dense), so they can read and write tiles of bigger buffers; pixel
+ * (y, x) of the input is input + y * in_row_stride + x * input.c. */
 #ifndef TINYC_TC_KERNELS_H
 #define TINYC_TC_KERNELS_H
 
@@ -20,6 +24,19 @@ extern "C" {
 void tc_conv2d_s8_ref(const tc_conv2d_params *p, const int8_t *input, const int8_t *filter,
                       const int32_t *bias, int8_t *output);
 
+/* Int8 2-D convolution followed by an int8 ADD with a residual, without materializing the conv
+ * output: each conv value is requantized to int8 with conv's out_mult/out_shift/output_offset/
+ * act range (the intermediate tensor), then added to residual[i] with TFLite AddFunc using `add`
+ * (the conv value is add's input1, or input2 if conv_is_input2 != 0; add->size is ignored).
+ * Bit-exact with tc_conv2d_s8_ref then tc_add_s8_ref.
+ *   input, filter, bias : as tc_conv2d_s8_ref, dense (conv->in_row_stride == 0)
+ *   residual : (output.h, output.w, output.c)             s8, dense
+ *   output   : (output.h, output.w, output.c)             s8, dense (conv->out_row_stride == 0)
+ * output may be the same buffer as residual (in place); it must not overlap input. */
+void tc_conv2d_add_s8_ref(const tc_conv2d_params *conv, const tc_add_params *add, int32_t conv_is_input2,
+                          const int8_t *input, const int8_t *filter, const int32_t *bias,
+                          const int8_t *residual, int8_t *output);
+
 /* Int8 depthwise convolution.
  *   input  : (input.h, input.w, input.c)                   s8
  *   filter : (kernel.h, kernel.w, output.c)                s8, symmetric
@@ -28,6 +45,16 @@ void tc_conv2d_s8_ref(const tc_conv2d_params *p, const int8_t *input, const int8
  * Bit-exact with TFLM reference_integer_ops::DepthwiseConvPerChannel. */
 void tc_dwconv_s8_ref(const tc_dwconv_params *p, const int8_t *input, const int8_t *filter,
                       const int32_t *bias, int8_t *output);
+
+/* Int8 depthwise convolution in place: `data` holds the input (input.h, input.w, c) and receives
+ * the output (output.h, output.w, c) at the same address. Requires depth_multiplier == 1,
+ * output.c == input.c = c, output.h * output.w <= input.h * input.w and dense rows (both row
+ * strides 0). `plane` is scratch of tc_dwconv_s8_inplace_scratch_bytes(p) = input.h * input.w
+ * bytes that must not overlap data; each channel is copied there before its output overwrites it.
+ * Bit-exact with tc_dwconv_s8_ref. */
+void tc_dwconv_s8_inplace_ref(const tc_dwconv_params *p, int8_t *data, const int8_t *filter,
+                              const int32_t *bias, int8_t *plane);
+int32_t tc_dwconv_s8_inplace_scratch_bytes(const tc_dwconv_params *p);
 
 /* Int8 fully connected.
  *   input  : (in_features,)                                s8

@@ -14,6 +14,16 @@
  *     rounding (SaturatingRoundingDoublingHighMul then RoundingDivideByPOT);
  *   - act_min/act_max are the clamp bounds of the fused activation, already in the output's
  *     quantized domain.
+ *
+ * Tiles (conv2d, depthwise, pool): patch-based inference runs a window kernel on a sub-window of a
+ * bigger buffer. in_row_stride / out_row_stride (the last fields, so designated initializers that
+ * omit them get 0 = dense) give the bytes between rows: pixel (y, x) of the input is at
+ * input + y * in_row_stride + x * input.c, and likewise for the output. input.h/w are the tile's
+ * own extent, and taps outside [0, input.h) x [0, input.w) are skipped exactly like padding, so a
+ * tile edge inside the image must have its whole receptive field inside the tile. pad.top/left
+ * may be negative (the tile's input starts with rows/columns that no output of the tile reads):
+ * the kernels compute y0 = oy * stride.h - pad.top and bounds-check every tap, and never
+ * read pad.bottom/right.
  */
 #ifndef TINYC_TC_TYPES_H
 #define TINYC_TC_TYPES_H
@@ -35,6 +45,8 @@ typedef struct {
     int32_t act_min, act_max;
     const int32_t *out_mult;  /* (output.c,) */
     const int32_t *out_shift; /* (output.c,) */
+    int32_t in_row_stride;  /* bytes from one input row to the next; 0 = dense (input.w * input.c) */
+    int32_t out_row_stride; /* bytes from one output row to the next; 0 = dense (output.w * output.c) */
 } tc_conv2d_params;
 
 /* depthwise conv2d: filter (1, kernel.h, kernel.w, output.c), output.c = input.c * depth_multiplier;
@@ -48,6 +60,8 @@ typedef struct {
     int32_t act_min, act_max;
     const int32_t *out_mult;  /* (output.c,) */
     const int32_t *out_shift; /* (output.c,) */
+    int32_t in_row_stride;  /* bytes from one input row to the next; 0 = dense (input.w * input.c) */
+    int32_t out_row_stride; /* bytes from one output row to the next; 0 = dense (output.w * output.c) */
 } tc_dwconv_params;
 
 /* fully connected: filter (out_features, in_features), per-output requantization
@@ -67,6 +81,8 @@ typedef struct {
     tc_hw kernel, stride;
     tc_pad4 pad;
     int32_t act_min, act_max;
+    int32_t in_row_stride;  /* bytes from one input row to the next; 0 = dense (input.w * input.c) */
+    int32_t out_row_stride; /* bytes from one output row to the next; 0 = dense (output.w * output.c) */
 } tc_pool_params;
 
 /* elementwise add of two same-shape int8 tensors with different scales (TFLite AddFunc,
