@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Golden outputs from TensorFlow Lite Micro's own interpreter (the bit-exact int8 oracle).
 
-For the four MLPerf Tiny int8 models (../shared/models/mlperf-tiny/) and every model in
-Tests/Fixtures/tflite/ops/, writes to Tests/Fixtures/tflite/goldens/:
+For the four MLPerf Tiny int8 models (../shared/models/mlperf-tiny/), every model in
+Tests/Fixtures/tflite/ops/ and every whole-network model in Tests/Fixtures/tflite/models/ (made by
+Scripts/patch/), writes to Tests/Fixtures/tflite/goldens/:
   <model>.inputs.npy  inputs [N, *input shape] (int8; float32 for float-I/O models)
   <model>.tflm.npy    TFLM's outputs [N, *output shape], exactly as TFLM gives them
   MANIFEST.json       tflite-micro version, model sha256, N, shapes, dtypes, quantization,
@@ -13,10 +14,13 @@ MLPerf inputs: 0 = the baselines' fixed input (byte i = ((i*7) & 0xFF) - 128, ch
 <model>.tflm-output.bin), 1 = all -128, 2 = all 127, then seeded uniform int8 over the full range.
 Op models: seeded uniform int8 over the full range (float-I/O models: seeded uniform float32
 in [-1.5, 1.5], a little wider than their calibration range, so saturation is exercised).
+Whole-network models: 0 = a seeded smooth image-like field in [-1, 1] (smooth_field) quantized with
+the input's scale and zero point, then seeded uniform int8 over the full range.
 
 Every input runs in a fresh TFLM interpreter, and every model in a subprocess of its own, so an
 abort inside TFLM is caught, reported and that input left out. Output is deterministic.
-Usage: python3 Scripts/tflite/tflm_goldens.py [--shared DIR] [--n-mlperf 10] [--n-ops 8] [--only NAME ...]
+Usage: python3 Scripts/tflite/tflm_goldens.py [--shared DIR] [--n-mlperf 10] [--n-ops 8] [--n-models 6]
+                                              [--only NAME ...]
 """
 import argparse
 import hashlib
@@ -32,6 +36,7 @@ import numpy as np
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 OPS = os.path.join(ROOT, "Tests", "Fixtures", "tflite", "ops")
+MODELS = os.path.join(ROOT, "Tests", "Fixtures", "tflite", "models")
 OUT = os.path.join(ROOT, "Tests", "Fixtures", "tflite", "goldens")
 MLPERF = ["vww_96_int8", "pretrainedResnet_quant", "kws_ref_model", "ad01_int8"]
 NP_DTYPE = {"INT8": np.int8, "FLOAT32": np.float32, "UINT8": np.uint8, "INT16": np.int16, "INT32": np.int32}
@@ -125,16 +130,45 @@ def io_details(buf):
     return ins, outs, ops
 
 
+def smooth_field(rng, shape):
+    """A smooth, image-like float64 field [H, W, C] scaled so max |x| = 1: two octaves of seeded
+    uniform noise on coarse grids, bilinearly upsampled (numpy only, deterministic). Also the
+    synthetic image source of Scripts/patch/make_mobilenetv2.py."""
+    h, w, c = shape
+
+    def interp(n, g):  # [n, g] bilinear interpolation matrix from g grid points to n pixels
+        pos = np.linspace(0.0, g - 1.0, n)
+        lo = np.minimum(np.floor(pos).astype(int), g - 2)
+        t = pos - lo
+        a = np.zeros((n, g))
+        a[np.arange(n), lo] = 1.0 - t
+        a[np.arange(n), lo + 1] = t
+        return a
+    x = np.zeros((h, w, c))
+    for g, amp in ((int(rng.integers(3, 8)), 1.0), (int(rng.integers(10, 24)), 0.35)):
+        grid = rng.uniform(-1.0, 1.0, size=(g, g, c)) * amp
+        x += np.einsum("hi,ijc,wj->hwc", interp(h, g), grid, interp(w, g))
+    x -= x.mean()
+    return x / np.abs(x).max()
+
+
 def rng_for(name):
     return np.random.default_rng(zlib.crc32(("goldens:" + name).encode()))
 
 
-def make_inputs(name, shape, dtype, n, fixed=None):
+def make_inputs(name, shape, dtype, n, fixed=None, smooth=None):
+    """smooth = (scale, zero point) of the int8 input: row 0 is then a smooth image-like field in
+    [-1, 1] (smooth_field), quantized with them."""
     rng = rng_for(name)
     kinds, xs = [], []
     if fixed is not None:
         xs += [fixed.reshape(shape), np.full(shape, -128, np.int8), np.full(shape, 127, np.int8)]
         kinds += ["fixed (baselines/fixed-input)", "all -128", "all 127"]
+    if smooth is not None:
+        scale, zp = smooth
+        f = smooth_field(rng, shape[-3:]).reshape(shape)
+        xs.append(np.clip(np.round(f / scale) + zp, -128, 127).astype(np.int8))
+        kinds.append("smooth image-like field in [-1, 1], quantized")
     while len(xs) < n:
         if dtype == np.float32:
             xs.append(rng.uniform(-1.5, 1.5, size=shape).astype(np.float32))
@@ -175,14 +209,23 @@ def main():
     ap.add_argument("--shared", default=default_shared(), help="the shared/ folder (default: beside the checkout)")
     ap.add_argument("--n-mlperf", type=int, default=10)
     ap.add_argument("--n-ops", type=int, default=8)
+    ap.add_argument("--n-models", type=int, default=6)
     ap.add_argument("--only", nargs="*", help="only these models (MANIFEST.json then keeps the other entries)")
     args = ap.parse_args()
     if args.worker:
         return worker(*args.worker)
 
     os.makedirs(OUT, exist_ok=True)
-    models = [(m, os.path.join(args.shared, "models", "mlperf-tiny", m + ".tflite"), True) for m in MLPERF]
-    models += [(f[:-7], os.path.join(OPS, f), False) for f in sorted(os.listdir(OPS)) if f.endswith(".tflite")]
+    models = [(m, os.path.join(args.shared, "models", "mlperf-tiny", m + ".tflite"), "mlperf") for m in MLPERF]
+    models += [(f[:-7], os.path.join(OPS, f), "op") for f in sorted(os.listdir(OPS)) if f.endswith(".tflite")]
+    if os.path.isdir(MODELS):
+        models += [(f[:-7], os.path.join(MODELS, f), "model") for f in sorted(os.listdir(MODELS))
+                   if f.endswith(".tflite")]
+    names = [m[0] for m in models]
+    assert len(set(names)) == len(names), "model names must be unique across mlperf, ops/ and models/"
+    unknown = sorted(set(args.only or []) - set(names))
+    if unknown:
+        ap.error("--only: no such model(s): %s" % ", ".join(unknown))
     man_path = os.path.join(OUT, "MANIFEST.json")
     manifest = {"models": {}}
     if args.only and os.path.exists(man_path):
@@ -204,7 +247,8 @@ def main():
     })
     failures = []
     with tempfile.TemporaryDirectory() as tmp:
-        for name, path, is_mlperf in models:
+        for name, path, kind in models:
+            is_mlperf = kind == "mlperf"
             if args.only and name not in args.only:
                 continue
             with open(path, "rb") as f:
@@ -218,8 +262,13 @@ def main():
                 fixed = np.fromfile(fx, dtype=np.int8)
                 gen = (((np.arange(fixed.size) * 7) & 0xFF) - 128).astype(np.int8)
                 assert np.array_equal(fixed, gen), "%s: fixed input differs from ((i*7)&0xFF)-128" % fx
-            n = args.n_mlperf if is_mlperf else args.n_ops
-            xs, kinds = make_inputs(name, shape, dtype, n, fixed)
+            n = {"mlperf": args.n_mlperf, "op": args.n_ops, "model": args.n_models}[kind]
+            smooth = None
+            if kind == "model":
+                assert dtype == np.int8 and len(shape) == 4 and len(ins[0]["scale"]) == 1, \
+                    "%s: expected one per-tensor int8 NHWC input" % name
+                smooth = (ins[0]["scale"][0], ins[0]["zero_point"][0])
+            xs, kinds = make_inputs(name, shape, dtype, n, fixed, smooth)
             ys, kept, notes = run_model(path, xs, tmp)
             if is_mlperf:
                 want = np.fromfile(os.path.join(args.shared, "baselines", "fixed-input", name + ".tflm-output.bin"),

@@ -24,6 +24,7 @@ public enum Pipeline {
         [
             .foldBatchNorm,       // conv + batch_norm -> conv with scaled weights and bias
             .fuseActivations,     // conv + relu6 -> conv {act=relu6}
+            .foldPad,             // pad + conv(valid) -> conv(explicit pads), when exact
             .eliminateDeadNodes,  // nodes that no output depends on
             .quantize(calibration: options.calibration),  // float -> int8 (no-op for int8 models)
         ]
