@@ -57,9 +57,11 @@ struct CompileTests {
         }
     }
 
-    @Test func failsWithTheNumbersWhenTheBudgetIsTooSmall() throws {
+    @Test func failsWithTheNumbersWhenTheBudgetIsTooSmallLayerByLayer() throws {
+        var options = digitsOptions(sram: 1000)
+        options.patch = .off
         do {
-            _ = try Compiler.compile(Paths.digitsModel, options: digitsOptions(sram: 1000))
+            _ = try Compiler.compile(Paths.digitsModel, options: options)
             Issue.record("expected a budget error")
         } catch {
             let peak = try Compiler.compile(Paths.digitsModel, options: digitsOptions(sram: nil)).report
@@ -67,6 +69,20 @@ struct CompileTests {
             #expect(error.description.contains("needs \(peak.peakSRAMBytes) bytes"))
             #expect(error.description.contains("at layer '"))
             #expect(error.description.contains("\(peak.lowerBoundBytes) bytes"))
+            #expect(error.description.contains("use --patch auto"))
+            #expect(error.exitCode == 1)
+        }
+    }
+
+    @Test func failsWithTheSmallestReachablePeakWhenNoPatchPlanFits() throws {
+        do {
+            _ = try Compiler.compile(Paths.digitsModel, options: digitsOptions(sram: 100))
+            Issue.record("expected a budget error")
+        } catch {
+            let peak = try Compiler.compile(Paths.digitsModel, options: digitsOptions(sram: nil)).report
+            #expect(error.description.contains("needs more SRAM than --sram 100 bytes"))
+            #expect(error.description.contains("layer by layer needs \(peak.peakSRAMBytes) bytes"))
+            #expect(error.description.contains("the smallest peak any plan reaches is"))
             #expect(error.exitCode == 1)
         }
     }

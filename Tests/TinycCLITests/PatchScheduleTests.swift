@@ -85,9 +85,8 @@ struct PatchScheduleTests {
 
     /// With `--sram` at the layer-by-layer peak, layer-by-layer execution is chosen for every model:
     /// the search never returns a patch plan that is worse (it has the fewest MACs and fits).
-    @Test(arguments: MLPerfTinyTests.models)
-    func budgetAtTheLayerPeakKeepsLayerByLayer(_ name: String) throws {
-        let url = Paths.mlperfTiny.appendingPathComponent("\(name).tflite")
+    @Test(arguments: MLPerfTinyTests.models.map { Paths.mlperfTiny.appendingPathComponent("\($0).tflite") } + [mobilenet])
+    func budgetAtTheLayerPeakKeepsLayerByLayer(_ url: URL) throws {
         let layer = try Compiler.compile(url, options: CompileOptions())
         var options = CompileOptions()
         options.sram = layer.report.peakSRAMBytes

@@ -7,7 +7,7 @@
 #include "digits_weights.h"
 
 /* One arena for every activation; offsets planned at compile time (greedy by size,
- * lower bound 1536 bytes). int32 elements keep it word aligned. */
+ * lower bound 1024 bytes). int32 elements keep it word aligned. */
 static int32_t arena_words[(TINYC_DIGITS_ARENA_BYTES + 3) / 4];
 
 /* conv1: %1 = conv2d %0, %10, %11 {stride=1x1 dilation=1x1 pad=same act=relu} : s8[1,8,8,8] q(0.040644016,-128) */
@@ -119,19 +119,19 @@ static const tc_softmax_params l8_softmax = {
 
 int tinyc_digits_invoke(const int8_t *input, int8_t *output) {
     int8_t *const arena = (int8_t *)arena_words;
-    memcpy(arena + 512, input, 64);
     /* conv1: %1 = conv2d %0, %10, %11 {stride=1x1 dilation=1x1 pad=same act=relu} : s8[1,8,8,8] q(0.040644016,-128) */
-    tc_conv2d_s8_ref(&l0_conv1, arena + 512, w10, w11, arena + 0);
+    tc_conv2d_s8_ref(&l0_conv1, input, w10, w11, arena + 0);
     /* dw2: %2 = depthwise_conv2d %1, %12, %13 {stride=1x1 dilation=1x1 pad=same multiplier=1 act=relu6} : s8[1,8,8,8] q(0.023529412,-128) */
     tc_dwconv_s8_ref(&l1_dw2, arena + 0, w12, w13, arena + 512);
     /* pw2: %3 = conv2d %2, %14, %15 {stride=1x1 dilation=1x1 pad=valid act=none} : s8[1,8,8,8] q(0.12860441,31) */
-    tc_conv2d_s8_ref(&l2_pw2, arena + 512, w14, w15, arena + 1024);
+    /* fused with add2: the sum is written over the residual operand in place */
+    tc_conv2d_add_s8_ref(&l2_pw2, &l3_add2, 0, arena + 512, w14, w15, arena + 0, arena + 0);
     /* add2: %4 = add %3, %1 {act=relu} : s8[1,8,8,8] q(0.06803655,-128) */
-    tc_add_s8_ref(&l3_add2, arena + 1024, arena + 0, arena + 512);
+    /* computed in the epilogue of layer 2 (pw2) */
     /* pool2: %5 = max_pool2d %4 {kernel=2x2 stride=2x2 pad=valid act=none} : s8[1,4,4,8] q(0.06803655,-128) */
-    tc_maxpool_s8_ref(&l4_pool2, arena + 512, arena + 256);
+    tc_maxpool_s8_ref(&l4_pool2, arena + 0, arena + 512);
     /* conv3: %6 = conv2d %5, %16, %17 {stride=1x1 dilation=1x1 pad=same act=relu} : s8[1,4,4,16] q(0.27292988,-128) */
-    tc_conv2d_s8_ref(&l5_conv3, arena + 256, w16, w17, arena + 0);
+    tc_conv2d_s8_ref(&l5_conv3, arena + 512, w16, w17, arena + 0);
     /* gap: %7 = mean %6 {axes=[1, 2] keep_dims=true} : s8[1,1,1,16] q(0.12849863,-128) */
     tc_mean_s8_ref(&l6_gap, arena + 0, arena + 256);
     /* fc: %8 = fully_connected %7, %18, %19 {act=none} : s8[1,10] q(0.296641,66) */

@@ -14,8 +14,9 @@
 #define TINYC_DIGITS_OUTPUT_SCALE 0.00390625f
 #define TINYC_DIGITS_OUTPUT_ZERO_POINT (-128)
 
-/* Activation arena (static, inside digits.c): peak SRAM of the activations. */
-#define TINYC_DIGITS_ARENA_BYTES 1536
+/* Activation arena (static, inside digits.c): peak SRAM of the activations. The input is read in
+ * place from the caller's buffer and is not part of it. */
+#define TINYC_DIGITS_ARENA_BYTES 1024
 
 #ifdef __cplusplus
 extern "C" {
