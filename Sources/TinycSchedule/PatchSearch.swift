@@ -67,7 +67,7 @@ public struct PatchDecision: Sendable {
 extension PatchDecision {
     /// Layer-by-layer execution of `graph`, chosen for `reason`.
     public static func layerByLayer(_ graph: Graph, alignment: Int, reason: String) -> PatchDecision {
-        let layer = Schedule(graph, patch: nil, alignment: alignment)
+        let layer = Schedule.best(graph, patch: nil, alignment: alignment)
         return PatchDecision(schedule: layer, layerBased: layer, chosen: .layerByLayer(layer), reason: reason, minimum: nil, considered: 0)
     }
 }
@@ -99,7 +99,7 @@ public enum PatchSearch {
     public static func choose(_ graph: Graph, budget: Int?, mode: PatchMode, alignment: Int) throws(PatchSearchFailure)
         -> PatchDecision
     {
-        let layer = Schedule(graph, patch: nil, alignment: alignment)
+        let layer = Schedule.best(graph, patch: nil, alignment: alignment)
         let layerCandidate = PatchCandidate.layerByLayer(layer)
         switch mode {
         case .off:
@@ -116,7 +116,7 @@ public enum PatchSearch {
                 throw PatchSearchFailure(message: "--patch \(split):\(grid.h)x\(grid.w): the grid must be between 1x1 and the "
                     + "stage output's \(stage[1])x\(stage[2])")
             }
-            let schedule = Schedule(graph, patch: PatchGeometry(graph: graph, split: split, grid: grid), alignment: alignment)
+            let schedule = Schedule.best(graph, patch: PatchGeometry(graph: graph, split: split, grid: grid), alignment: alignment)
             let chosen = PatchCandidate(split: split, grid: grid, macs: schedule.macs, lowerBound: schedule.memory.lowerBound,
                                         peak: schedule.peakBytes)
             return PatchDecision(schedule: schedule, layerBased: layer, chosen: chosen,
@@ -139,12 +139,13 @@ public enum PatchSearch {
         for c in candidates where c.lowerBound <= budget {
             let schedule = Schedule(graph, patch: PatchGeometry(graph: graph, split: c.split!, grid: c.grid!), alignment: alignment)
             guard schedule.peakBytes <= budget else { continue }
+            let lean = Schedule.best(graph, patch: schedule.patch, alignment: alignment)
             var chosen = c
             chosen.peak = schedule.peakBytes
             let extra = Double(schedule.macs - layer.macs) / Double(max(layer.macs, 1)) * 100
             let reason = String(format: "layer by layer needs %d bytes > --sram %d; of %d patch plans, this is the one with the "
                 + "fewest MACs that fits (%d bytes, +%.1f%% MACs)", layer.peakBytes, budget, considered, schedule.peakBytes, extra)
-            return PatchDecision(schedule: schedule, layerBased: layer, chosen: chosen, reason: reason,
+            return PatchDecision(schedule: lean, layerBased: layer, chosen: chosen, reason: reason,
                                  minimum: nil, considered: considered)
         }
         let best = minimumPeak(graph, candidates + [layerCandidate], alignment: alignment)

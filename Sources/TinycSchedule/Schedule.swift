@@ -44,10 +44,11 @@ public struct Schedule: Sendable {
     /// Whether node `n` is computed inside another node's call (the add of a fused conv + add).
     public func isFusedAway(_ n: Int) -> Bool { fusedAdds.values.contains(n) }
 
-    /// Plans `graph` layer by layer (`patch == nil`) or with the patch stage of `patch`. With
-    /// `search: false` the arena comes from one greedy-by-size pass (cheap, for ranking candidate
-    /// plans); otherwise from the full `MemoryPlanner` search.
-    public init(_ graph: Graph, patch: PatchGeometry?, alignment: Int, inPlace: Bool = true, search: Bool = true) {
+    /// Plans `graph` layer by layer (`patch == nil`) or with the patch stage of `patch`. Depthwise
+    /// nodes run in place where legal, limited to `inPlaceAllowed` when given. With `search: false`
+    /// the arena comes from one greedy-by-size pass (cheap, for ranking candidate plans); otherwise
+    /// from the full `MemoryPlanner` search.
+    public init(_ graph: Graph, patch: PatchGeometry?, alignment: Int, inPlaceAllowed: Set<Int>? = nil, search: Bool = true) {
         let split = patch?.split ?? 0
         let steps = graph.nodes.count
         let lastStep = max(steps - 1, 0)
@@ -84,9 +85,9 @@ public struct Schedule: Sendable {
         func root(_ t: TensorID) -> TensorID { aliases[t] ?? t }
         var inPlaceDepthwise = Set<Int>(), fusedAdds: [Int: Int] = [:]
         var planeSize: [Int: Int] = [:]
-        if inPlace {
+        do {
             for (n, node) in graph.nodes.enumerated() {
-                if case .depthwiseConv2d(let a) = node.op, a.depthMultiplier == 1 {
+                if case .depthwiseConv2d(let a) = node.op, a.depthMultiplier == 1, inPlaceAllowed?.contains(n) ?? true {
                     let x = node.inputs[0], y = node.outputs[0]
                     // The input must die here, live in the arena (not the caller's const input) and
                     // the output must not go to the stage buffer (it is written there with a stride).
@@ -148,6 +149,20 @@ public struct Schedule: Sendable {
             : MemoryPlanner.greedy(buffers, steps: steps, alignment: alignment, order: .sizeDescending)
         macs = Self.macs(graph, patch: patch)
         inputBytes = graph.inputs.reduce(0) { $0 + graph.type($1).byteCount }
+    }
+
+    /// The schedule of `graph` with `patch` with the smallest arena over in-place choices. In-place
+    /// depthwise never raises the live-bytes bound, but merging two buffers into one can make the
+    /// heuristic placement worse, so each in-place node is dropped in turn and the drop kept when
+    /// the planned arena gets smaller. (Otherwise in-place stays: with the reference kernels it is
+    /// also cheaper, its per-channel plane loop executing fewer instructions than the strided one.)
+    public static func best(_ graph: Graph, patch: PatchGeometry?, alignment: Int) -> Schedule {
+        var best = Schedule(graph, patch: patch, alignment: alignment)
+        for n in best.inPlaceDepthwise.sorted() {
+            let trial = Schedule(graph, patch: patch, alignment: alignment, inPlaceAllowed: best.inPlaceDepthwise.subtracting([n]))
+            if trial.peakBytes < best.peakBytes { best = trial }
+        }
+        return best
     }
 
     /// MACs of `graph` with the patch stage of `patch` (each tile computes its whole output span).
