@@ -101,12 +101,7 @@ public struct Report: Codable, Equatable, Sendable {
             if chosen.fusedAdds[i] != nil { memory.append("fused-add") }
             if chosen.isFusedAway(i) { memory.append("fused") }
             let inPatch = chosen.patch.map { i < $0.split } ?? false
-            var executed = graph.macs(of: i)
-            if inPatch, let patch = chosen.patch, executed > 0 {
-                let s = graph.type(node.outputs[0]).shape
-                executed = executed / (s[1] * s[2]) * patch.rows[node.outputs[0]]!.reduce(0) { $0 + $1.count }
-                    * patch.cols[node.outputs[0]]!.reduce(0) { $0 + $1.count }
-            }
+            let executed = TinycSchedule.Schedule.macs(of: i, graph, patch: chosen.patch)
             return Layer(
                 name: node.name, op: node.op.name,
                 inputShapes: node.inputs.filter { !graph.isConstant($0) }.map { graph.type($0).shape },

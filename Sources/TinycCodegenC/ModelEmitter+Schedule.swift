@@ -80,7 +80,8 @@ extension ModelEmitter {
         let stage = graph.type(patch.stageTensor).shape
         let extra = Double(schedule.macs - Schedule.macs(graph, patch: nil)) / Double(max(Schedule.macs(graph, patch: nil), 1)) * 100
         w.line("/* Patch stage (MCUNetV2): layers 0-\(patch.split - 1) run on \(patch.grid.h)x\(patch.grid.w) tiles of the stage tensor")
-        w.line(" * '\(CName.comment(graph[patch.stageTensor].name))' \(Graph.format(graph.type(patch.stageTensor))), which fills in place at arena + \(offset(patch.stageTensor)).")
+        w.line(" * (the output of '\(CName.comment(graph.nodes[patch.split - 1].name))', \(Graph.format(graph.type(patch.stageTensor)))), which fills in place")
+        w.line(" * at arena + \(offset(patch.stageTensor)).")
         w.line(" * Tile buffers are reused by every tile; halos are recomputed (\(String(format: "%+.1f", extra))% MACs in all). */")
         w.block("for (int ti = 0; ti < \(patch.grid.h); ti++)") { w in
             w.block("for (int tj = 0; tj < \(patch.grid.w); tj++)") { w in

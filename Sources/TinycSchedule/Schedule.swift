@@ -85,40 +85,38 @@ public struct Schedule: Sendable {
         func root(_ t: TensorID) -> TensorID { aliases[t] ?? t }
         var inPlaceDepthwise = Set<Int>(), fusedAdds: [Int: Int] = [:]
         var planeSize: [Int: Int] = [:]
-        do {
-            for (n, node) in graph.nodes.enumerated() {
-                if case .depthwiseConv2d(let a) = node.op, a.depthMultiplier == 1, inPlaceAllowed?.contains(n) ?? true {
-                    let x = node.inputs[0], y = node.outputs[0]
-                    // The input must die here, live in the arena (not the caller's const input) and
-                    // the output must not go to the stage buffer (it is written there with a stride).
-                    guard first[x] != nil, last[x] == n, !graphOutputs.contains(x), y != patch?.stageTensor
-                    else { continue }
-                    let fits: Bool
-                    if let patch, n < split {
-                        fits = (0..<patch.grid.h).allSatisfy { i in
-                            (0..<patch.grid.w).allSatisfy { j in pixels(y, i, j) <= pixels(x, i, j) } }
-                    } else {
-                        fits = pixels(y, 0, 0) <= pixels(x, 0, 0)
-                    }
-                    guard fits else { continue }
-                    inPlaceDepthwise.insert(n)
-                    aliases[y] = root(x)
-                    let shape = graph.type(x).shape
-                    planeSize[n] = (patch != nil && n < split) ? patch!.maxTilePixels(x) : shape[1] * shape[2]
+        for (n, node) in graph.nodes.enumerated() {
+            if case .depthwiseConv2d(let a) = node.op, a.depthMultiplier == 1, inPlaceAllowed?.contains(n) ?? true {
+                let x = node.inputs[0], y = node.outputs[0]
+                // The input must die here, live in the arena (not the caller's const input) and
+                // the output must not go to the stage buffer (it is written there with a stride).
+                guard first[x] != nil, last[x] == n, !graphOutputs.contains(x), y != patch?.stageTensor
+                else { continue }
+                let fits: Bool
+                if let patch, n < split {
+                    fits = (0..<patch.grid.h).allSatisfy { i in
+                        (0..<patch.grid.w).allSatisfy { j in pixels(y, i, j) <= pixels(x, i, j) } }
+                } else {
+                    fits = pixels(y, 0, 0) <= pixels(x, 0, 0)
                 }
-                if case .conv2d = node.op, n >= split, n + 1 < steps, case .add = graph.nodes[n + 1].op {
-                    let add = graph.nodes[n + 1], c = node.outputs[0]
-                    guard add.inputs.count == 2, add.inputs.contains(c), add.inputs[0] != add.inputs[1],
-                          consumers[c] == [n + 1], !graphOutputs.contains(c) else { continue }
-                    let r = add.inputs[0] == c ? add.inputs[1] : add.inputs[0]
-                    let shape = graph.type(add.outputs[0]).shape
-                    guard first[r] != nil, last[r] == n + 1, !graphOutputs.contains(r),
-                          graph.type(r).shape == shape, graph.type(c).shape == shape else { continue }
-                    fusedAdds[n] = n + 1
-                    aliases[add.outputs[0]] = root(r)
-                    first[c] = nil  // the conv's own output is never stored
-                    last[c] = nil
-                }
+                guard fits else { continue }
+                inPlaceDepthwise.insert(n)
+                aliases[y] = root(x)
+                let shape = graph.type(x).shape
+                planeSize[n] = (patch != nil && n < split) ? patch!.maxTilePixels(x) : shape[1] * shape[2]
+            }
+            if case .conv2d = node.op, n >= split, n + 1 < steps, case .add = graph.nodes[n + 1].op {
+                let add = graph.nodes[n + 1], c = node.outputs[0]
+                guard add.inputs.count == 2, add.inputs.contains(c), add.inputs[0] != add.inputs[1],
+                      consumers[c] == [n + 1], !graphOutputs.contains(c) else { continue }
+                let r = add.inputs[0] == c ? add.inputs[1] : add.inputs[0]
+                let shape = graph.type(add.outputs[0]).shape
+                guard first[r] != nil, last[r] == n + 1, !graphOutputs.contains(r),
+                      graph.type(r).shape == shape, graph.type(c).shape == shape else { continue }
+                fusedAdds[n] = n + 1
+                aliases[add.outputs[0]] = root(r)
+                first[c] = nil  // the conv's own output is never stored
+                last[c] = nil
             }
         }
         // One buffer per owner tensor, covering its aliases' lifetimes; one per plane.
@@ -167,15 +165,15 @@ public struct Schedule: Sendable {
 
     /// MACs of `graph` with the patch stage of `patch` (each tile computes its whole output span).
     public static func macs(_ graph: Graph, patch: PatchGeometry?) -> Int {
-        var total = 0
-        for n in graph.nodes.indices {
-            let full = graph.macs(of: n)
-            guard let patch, n < patch.split, full > 0 else { total += full; continue }
-            let y = graph.nodes[n].outputs[0]
-            let s = graph.type(y).shape
-            let perPixel = full / (s[1] * s[2])
-            total += perPixel * patch.rows[y]!.reduce(0) { $0 + $1.count } * patch.cols[y]!.reduce(0) { $0 + $1.count }
-        }
-        return total
+        graph.nodes.indices.reduce(0) { $0 + macs(of: $1, graph, patch: patch) }
+    }
+
+    /// MACs node `n` executes: in the patch stage, its per-pixel MACs times the pixels of all tiles.
+    public static func macs(of n: Int, _ graph: Graph, patch: PatchGeometry?) -> Int {
+        let full = graph.macs(of: n)
+        guard let patch, n < patch.split, full > 0 else { return full }
+        let y = graph.nodes[n].outputs[0]
+        let s = graph.type(y).shape
+        return full / (s[1] * s[2]) * patch.rows[y]!.reduce(0) { $0 + $1.count } * patch.cols[y]!.reduce(0) { $0 + $1.count }
     }
 }
