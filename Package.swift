@@ -42,7 +42,7 @@ let package = Package(
         .testTarget(name: "TinycIRTests", dependencies: ["TinycIR"]),
         .testTarget(name: "TinycFrontendsTests", dependencies: ["TinycFrontends", "TinycTFLiteFlatBuffers"]),
         .testTarget(name: "TinycReferenceTests", dependencies: ["TinycReference", "TinycFrontends", "TinycSchedule"]),
-        .testTarget(name: "TinycPassesTests", dependencies: ["TinycPasses", "TinycFrontends"]),
+        .testTarget(name: "TinycPassesTests", dependencies: ["TinycPasses", "TinycFrontends", "TinycSchedule"]),
         .testTarget(name: "TinycScheduleTests", dependencies: ["TinycSchedule"]),
         .testTarget(name: "TinycCLITests", dependencies: ["TinycCLI", "TinycFrontends", "TinycReference", "TinycSchedule"], exclude: ["Snapshots"]),
         // Every C kernel, generated through the real codegen and compiled with the host cc, against

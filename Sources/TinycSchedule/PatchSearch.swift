@@ -89,8 +89,10 @@ public struct PatchSearchFailure: Error, Sendable {
 /// 8×8 (and at most the stage tensor's size). Each candidate's MACs (including recomputed halos)
 /// and live-bytes lower bound are exact and cheap; candidates are visited in order of MACs (ties:
 /// fewer tiles, then fewer patch layers) and the first whose planned arena fits is taken, so the
-/// result is the fit with the fewest MACs. Layer by layer has the fewest MACs of all, so it is
-/// chosen whenever it fits: a patch plan is never worse than layer-based execution. When nothing
+/// result is the fit with the fewest MACs. Layer by layer is tried first and chosen whenever it
+/// fits, so a patch plan is only ever used where layer-based execution does not fit. (A patch plan
+/// can even need fewer MACs, when a VALID or strided window never reads some trailing rows that
+/// layer by layer computes anyway, but halos make it more in every real model.) When nothing
 /// fits, candidates are planned in order of their lower bound until the bound exceeds the best
 /// arena found: that arena is the smallest peak any plan reaches, and the error names it.
 public enum PatchSearch {

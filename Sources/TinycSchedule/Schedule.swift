@@ -103,7 +103,8 @@ public struct Schedule: Sendable {
                 inPlaceDepthwise.insert(n)
                 aliases[y] = root(x)
                 let shape = graph.type(x).shape
-                planeSize[n] = (patch != nil && n < split) ? patch!.maxTilePixels(x) : shape[1] * shape[2]
+                let pixels = (patch != nil && n < split) ? patch!.maxTilePixels(x) : shape[1] * shape[2]
+                planeSize[n] = pixels * graph.type(x).dtype.size
             }
             if case .conv2d = node.op, n >= split, n + 1 < steps, case .add = graph.nodes[n + 1].op {
                 let add = graph.nodes[n + 1], c = node.outputs[0]
@@ -111,7 +112,8 @@ public struct Schedule: Sendable {
                       consumers[c] == [n + 1], !graphOutputs.contains(c) else { continue }
                 let r = add.inputs[0] == c ? add.inputs[1] : add.inputs[0]
                 let shape = graph.type(add.outputs[0]).shape
-                guard first[r] != nil, last[r] == n + 1, !graphOutputs.contains(r),
+                // The sum goes over the residual: the conv must not be reading that buffer.
+                guard first[r] != nil, last[r] == n + 1, !graphOutputs.contains(r), root(node.inputs[0]) != root(r),
                       graph.type(r).shape == shape, graph.type(c).shape == shape else { continue }
                 fusedAdds[n] = n + 1
                 aliases[add.outputs[0]] = root(r)
