@@ -6,13 +6,15 @@
 #   TC_RUNTIME_SRCS      the runtime's .c files, as $(TC_RUNTIME_DIR)/src/... paths
 #   TC_RUNTIME_INCLUDES  -I flags for tinyc/*.h (public) and src/ (tc_requant.h, for generated code)
 #
-# If the board lists `dsp` in TC_FEATURES, the Cortex-M DSP variants in src/arm/ are added too.
+# `_dsp` kernels (tc_simd.h: SMLAD/SXTB16 on cores with the DSP extension, portable C elsewhere) are
+# always built. If the board lists `dsp` in TC_FEATURES, the files in src/arm/ are added too.
 
 TC_RUNTIME_DIR ?= $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
 
 TC_RUNTIME_SRCS := $(addprefix $(TC_RUNTIME_DIR)/src/, \
     tc_conv2d.c tc_dwconv.c tc_fc.c tc_pool.c tc_add.c tc_mean.c tc_softmax.c \
-    tc_pad.c tc_concat.c tc_clamp.c tc_logistic.c tc_requantize.c)
+    tc_pad.c tc_concat.c tc_clamp.c tc_logistic.c tc_requantize.c \
+    tc_conv2d_1x1_dsp.c)
 
 ifneq ($(filter dsp,$(TC_FEATURES)),)
 TC_RUNTIME_SRCS += $(sort $(wildcard $(TC_RUNTIME_DIR)/src/arm/*.c))

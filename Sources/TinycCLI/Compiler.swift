@@ -33,6 +33,7 @@ public struct CompiledModel {
     public var report: Report
     /// The --sram budget it was compiled for.
     public var budget: Int?
+    public var target: Target
 }
 
 /// The whole pipeline behind `tinyc compile`: load → passes → plan → budget check. Writing files is
@@ -80,7 +81,7 @@ public enum Compiler {
         let error = calibration.isEmpty ? nil : try QuantizationError.measure(float: source, int8: graph, samples: calibration)
         let report = Report(graph: graph, decision: decision, target: options.target, quantizationError: error)
         try checkBudgets(report, decision: decision, options: options, model: url.path)
-        return CompiledModel(sourceGraph: source, graph: graph, decision: decision, report: report, budget: options.sram)
+        return CompiledModel(sourceGraph: source, graph: graph, decision: decision, report: report, budget: options.sram, target: options.target)
     }
 
     /// Fails with the numbers when the plan exceeds `--sram` or the weights exceed `--flash`.

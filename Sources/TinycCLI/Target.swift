@@ -11,6 +11,15 @@ public enum Target: String, CaseIterable, Sendable {
 
     public var isSupported: Bool { self == .cortexM4 }
 
+    /// Whether the core has the DSP extension (SMLAD, SXTB16): the code generator then calls the
+    /// `_dsp` kernels where one exists.
+    public var hasDSP: Bool {
+        switch self {
+        case .cortexM4, .cortexM7, .cortexM33, .cortexM55: true
+        case .cortexM0, .cortexM0Plus, .cortexM3: false
+        }
+    }
+
     /// Validates a `--target` value.
     public static func parse(_ name: String) throws(CLIError) -> Target {
         guard let t = Target(rawValue: name.lowercased()) else {

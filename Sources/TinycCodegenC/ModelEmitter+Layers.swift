@@ -44,7 +44,7 @@ extension ModelEmitter {
                 requantization(&w, p)
             }
             w.line()
-            return ["tc_conv2d_s8_ref(&\(name), \(io));"]
+            return ["\(convKernel(index))(&\(name), \(io));"]
         case (.depthwiseConv2d(let a), .conv(let p)):
             let k = graph.type(node.inputs[1]).shape
             multipliers(p.multipliers)
@@ -161,5 +161,22 @@ extension ModelEmitter {
         default:
             throw .node(index, node, "no int8 C kernel for this op (is the graph quantized?)")
         }
+    }
+}
+
+extension ModelEmitter {
+    /// Whether conv node `index` is pointwise: 1×1 kernel, stride 1, no padding, no dilation.
+    func isPointwise(_ index: Int) -> Bool {
+        let node = graph.nodes[index]
+        guard case .conv2d(let a) = node.op else { return false }
+        let k = graph.type(node.inputs[1]).shape
+        let x = graph.type(node.inputs[0]).shape, y = graph.type(node.outputs[0]).shape
+        return k[1] == 1 && k[2] == 1 && a.stride == .one && a.dilation == .one && x[1] == y[1] && x[2] == y[2]
+            && (try? IntegerParams.of(index, in: graph)).map { if case .conv(let p) = $0 { p.pads == .zero } else { false } } == true
+    }
+
+    /// The kernel for conv node `index` run on whole tensors.
+    func convKernel(_ index: Int) -> String {
+        dsp && isPointwise(index) ? "tc_conv2d_1x1_s8_dsp" : "tc_conv2d_s8_ref"
     }
 }

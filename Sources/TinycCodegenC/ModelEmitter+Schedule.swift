@@ -120,6 +120,14 @@ extension ModelEmitter {
             let weights = node.inputs.count > 1 ? WeightsNaming.symbol(node.inputs[1]) : ""
             let bias = node.inputs.count > 2 ? WeightsNaming.symbol(node.inputs[2]) : "NULL"
             switch node.op {
+            case .conv2d where dsp && isPointwise(n):
+                // The pointwise kernel takes no padding: give it the crop of the input tile under
+                // the output tile (the local pads are 0 or negative), with the tile's row stride.
+                let c = xShape[3]
+                w.line("p.in_row_stride = \(full(x) ? "\(xShape[2] * c)" : "c->in_size * \(c)");")
+                w.line("p.input.h = r->out_size; p.input.w = c->out_size; p.pad.top = 0; p.pad.left = 0;")
+                w.line("tc_conv2d_1x1_s8_dsp(&p, \(input) + ((size_t)(-r->pad) * p.in_row_stride + (size_t)(-c->pad) * \(c)), "
+                    + "\(weights), \(bias), \(output));")
             case .conv2d:
                 w.line("tc_conv2d_s8_ref(&p, \(input), \(weights), \(bias), \(output));")
             case .depthwiseConv2d where schedule.inPlaceDepthwise.contains(n):

@@ -24,6 +24,15 @@ extern "C" {
 void tc_conv2d_s8_ref(const tc_conv2d_params *p, const int8_t *input, const int8_t *filter,
                       const int32_t *bias, int8_t *output);
 
+/* Int8 pointwise convolution for cores with the Armv7E-M DSP extension (SXTB16 + SMLAD, 2 output
+ * channels x 2 pixels per inner step); portable C elsewhere (tc_simd.h), with identical results.
+ * Same params, tensors and layouts as tc_conv2d_s8_ref (filter OHWI = (output.c, 1, 1, input.c),
+ * no special packing), restricted to kernel 1x1, stride 1x1, all pads 0 (dilation has no effect),
+ * output.h/w == input.h/w; in_row_stride/out_row_stride are honoured (0 = dense). output must not
+ * overlap input. Bit-exact with tc_conv2d_s8_ref. */
+void tc_conv2d_1x1_s8_dsp(const tc_conv2d_params *p, const int8_t *input, const int8_t *filter,
+                          const int32_t *bias, int8_t *output);
+
 /* Int8 2-D convolution followed by an int8 ADD with a residual, without materializing the conv
  * output: each conv value is requantized to int8 with conv's out_mult/out_shift/output_offset/
  * act range (the intermediate tensor), then added to residual[i] with TFLite AddFunc using `add`
