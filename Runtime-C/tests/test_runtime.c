@@ -161,30 +161,36 @@ static void test_sat_shl(void)
 static const int32_t mult_one[4] = {1073741824, 1073741824, 1073741824, 1073741824}; /* 1.0 */
 static const int32_t shift_one[4] = {1, 1, 1, 1};
 
+typedef void (*conv_kernel)(const tc_conv2d_params *, const int8_t *, const int8_t *, const int32_t *, int8_t *);
+
+/* 1x1 conv, input (1, 2, 2), output (1, 2, 2); channel 0 multiplier 1.0, channel 1 0.25; for every
+ * kernel that runs pointwise convolutions. */
+static void check_conv1x1_hand(conv_kernel kernel)
+{
+    static const int8_t in[] = {10, -3, 0, 127};
+    static const int8_t w[] = {1, 2, -1, 3};
+    static const int32_t bias[] = {5, -10};
+    static const int32_t mult[] = {1073741824, 1073741824}, shift[] = {1, -1};
+    /* px0: x+2 = (12, -1): o0 = 12-2+5 = 15 -> 14; o1 = (-12-3-10)*0.25 = -6.25 -> -6 -> -7
+     * px1: x+2 = (2, 129): o0 = 2+258+5 = 265 -> 127; o1 = 375*0.25 = 93.75 -> 94 -> 93 */
+    static const int8_t want[] = {14, -7, 127, 93};
+    tc_conv2d_params p;
+    int8_t out[4];
+    memset(&p, 0, sizeof p);
+    p.input.h = 1; p.input.w = 2; p.input.c = 2;
+    p.output.h = 1; p.output.w = 2; p.output.c = 2;
+    p.kernel.h = p.kernel.w = 1;
+    p.stride.h = p.stride.w = p.dilation.h = p.dilation.w = 1;
+    p.input_offset = 2; p.output_offset = -1;
+    p.act_min = -128; p.act_max = 127;
+    p.out_mult = mult; p.out_shift = shift;
+    kernel(&p, in, w, bias, out);
+    CHECK_S8(out, want);
+}
+
 static void test_conv(void)
 {
-    /* 1x1 conv, input (1, 2, 2), output (1, 2, 2); channel 0 multiplier 1.0, channel 1 0.25 */
-    {
-        static const int8_t in[] = {10, -3, 0, 127};
-        static const int8_t w[] = {1, 2, -1, 3};
-        static const int32_t bias[] = {5, -10};
-        static const int32_t mult[] = {1073741824, 1073741824}, shift[] = {1, -1};
-        /* px0: x+2 = (12, -1): o0 = 12-2+5 = 15 -> 14; o1 = (-12-3-10)*0.25 = -6.25 -> -6 -> -7
-         * px1: x+2 = (2, 129): o0 = 2+258+5 = 265 -> 127; o1 = 375*0.25 = 93.75 -> 94 -> 93 */
-        static const int8_t want[] = {14, -7, 127, 93};
-        tc_conv2d_params p;
-        int8_t out[4];
-        memset(&p, 0, sizeof p);
-        p.input.h = 1; p.input.w = 2; p.input.c = 2;
-        p.output.h = 1; p.output.w = 2; p.output.c = 2;
-        p.kernel.h = p.kernel.w = 1;
-        p.stride.h = p.stride.w = p.dilation.h = p.dilation.w = 1;
-        p.input_offset = 2; p.output_offset = -1;
-        p.act_min = -128; p.act_max = 127;
-        p.out_mult = mult; p.out_shift = shift;
-        tc_conv2d_s8_ref(&p, in, w, bias, out);
-        CHECK_S8(out, want);
-    }
+    check_conv1x1_hand(tc_conv2d_s8_ref);
     /* 3x3 conv, pad 1 all round, on a (2, 2, 1) input: taps in the padding are skipped, not
      * treated as x = 0 (which would add w * input_offset) */
     {
@@ -1131,23 +1137,7 @@ static void test_conv1x1_dsp(void)
 /* The hand-computed 1x1 case of test_conv, through the _dsp kernel. */
 static void test_conv1x1_dsp_hand(void)
 {
-    static const int8_t in[] = {10, -3, 0, 127};
-    static const int8_t w[] = {1, 2, -1, 3};
-    static const int32_t bias[] = {5, -10};
-    static const int32_t mult[] = {1073741824, 1073741824}, shift[] = {1, -1};
-    static const int8_t want[] = {14, -7, 127, 93};
-    tc_conv2d_params p;
-    int8_t out[4];
-    memset(&p, 0, sizeof p);
-    p.input.h = 1; p.input.w = 2; p.input.c = 2;
-    p.output.h = 1; p.output.w = 2; p.output.c = 2;
-    p.kernel.h = p.kernel.w = 1;
-    p.stride.h = p.stride.w = p.dilation.h = p.dilation.w = 1;
-    p.input_offset = 2; p.output_offset = -1;
-    p.act_min = -128; p.act_max = 127;
-    p.out_mult = mult; p.out_shift = shift;
-    tc_conv2d_1x1_s8_dsp(&p, in, w, bias, out);
-    CHECK_S8(out, want);
+    check_conv1x1_hand(tc_conv2d_1x1_s8_dsp);
 }
 
 int main(void)
