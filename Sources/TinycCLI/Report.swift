@@ -92,7 +92,7 @@ public struct Report: Codable, Equatable, Sendable {
         let chosen = decision.schedule
         let plan = chosen.memory
         let layerLive = decision.layerBased.memory.liveBytesPerStep
-        let patchMACs = TinycSchedule.Schedule.macs(graph, patch: chosen.patch)
+        let patchMACs = chosen.macs
         layers = graph.nodes.indices.map { i in
             let node = graph.nodes[i]
             let activations = graph.type(node.inputs[0]).dtype.rawValue

@@ -30,8 +30,7 @@ extension ModelEmitter {
             w.line(".input = \(shape3(x)), .output = \(shape3(y)),")
             w.line(".kernel = {.h = \(k[1]), .w = \(k[2])}, .stride = \(hw(stride)), .dilation = \(hw(dilation)),")
         }
-        let weights = node.inputs.count > 1 ? WeightsNaming.symbol(node.inputs[1]) : ""
-        let bias = node.inputs.count > 2 ? WeightsNaming.symbol(node.inputs[2]) : "NULL"
+        let (weights, bias) = constantOperands(index)
         let io = "\(arena(node.inputs[0])), \(weights), \(bias), \(arena(node.outputs[0]))"
 
         switch (node.op, params) {

@@ -16,11 +16,11 @@ extension ModelEmitter {
             let add = graph.nodes[addIndex]
             let c = node.outputs[0]
             let residual = add.inputs[0] == c ? add.inputs[1] : add.inputs[0]
-            let bias = node.inputs.count > 2 ? WeightsNaming.symbol(node.inputs[2]) : "NULL"
+            let (weights, bias) = constantOperands(index)
             return [
                 "/* fused with \(CName.comment(add.name)): the sum is written over the residual operand in place */",
                 "tc_conv2d_add_s8_ref(&\(layerName(index)), &\(layerName(addIndex)), \(add.inputs[1] == c ? 1 : 0), "
-                    + "\(arena(node.inputs[0])), \(WeightsNaming.symbol(node.inputs[1])), \(bias), \(arena(residual)), \(arena(add.outputs[0])));",
+                    + "\(arena(node.inputs[0])), \(weights), \(bias), \(arena(residual)), \(arena(add.outputs[0])));",
             ]
         }
         if schedule.inPlaceDepthwise.contains(index), schedule.patch.map({ index >= $0.split }) ?? true {
@@ -30,9 +30,8 @@ extension ModelEmitter {
     }
 
     func inPlaceDepthwiseCall(_ index: Int, params: String) -> String {
-        let node = graph.nodes[index]
-        let bias = node.inputs.count > 2 ? WeightsNaming.symbol(node.inputs[2]) : "NULL"
-        return "tc_dwconv_s8_inplace_ref(\(params), \(arena(node.inputs[0])), \(WeightsNaming.symbol(node.inputs[1])), \(bias), "
+        let (weights, bias) = constantOperands(index)
+        return "tc_dwconv_s8_inplace_ref(\(params), \(arena(graph.nodes[index].inputs[0])), \(weights), \(bias), "
             + "arena + \(schedule.memory.offsets[schedule.planes[index]!]!)); /* in place, one channel plane of scratch */"
     }
 
@@ -78,7 +77,8 @@ extension ModelEmitter {
     /// read in place with its row stride, the last layer writes straight into the stage buffer.
     func emitPatchStage(_ patch: PatchGeometry, calls: [[String]], into w: inout CWriter) {
         let stage = graph.type(patch.stageTensor).shape
-        let extra = Double(schedule.macs - Schedule.macs(graph, patch: nil)) / Double(max(Schedule.macs(graph, patch: nil), 1)) * 100
+        let layerMACs = Schedule.macs(graph, patch: nil)
+        let extra = Double(schedule.macs - layerMACs) / Double(max(layerMACs, 1)) * 100
         w.line("/* Patch stage (MCUNetV2): layers 0-\(patch.split - 1) run on \(patch.grid.h)x\(patch.grid.w) tiles of the stage tensor")
         w.line(" * (the output of '\(CName.comment(graph.nodes[patch.split - 1].name))', \(Graph.format(graph.type(patch.stageTensor)))), which fills in place")
         w.line(" * at arena + \(offset(patch.stageTensor)).")
@@ -117,8 +117,7 @@ extension ModelEmitter {
             let output = y == patch.stageTensor
                 ? "\(arena(y)) + ((size_t)r->out_start * \(yShape[2]) + c->out_start) * \(yShape[3])" : arena(y)
             if y == patch.stageTensor { w.line("p.out_row_stride = \(stageRowStride);") }
-            let weights = node.inputs.count > 1 ? WeightsNaming.symbol(node.inputs[1]) : ""
-            let bias = node.inputs.count > 2 ? WeightsNaming.symbol(node.inputs[2]) : "NULL"
+            let (weights, bias) = constantOperands(n)
             switch node.op {
             case .conv2d where dsp && isPointwise(n):
                 // The pointwise kernel takes no padding: give it the crop of the input tile under

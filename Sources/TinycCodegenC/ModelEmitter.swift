@@ -134,6 +134,13 @@ public struct ModelEmitter {
         if graph.inputs.contains(id) { return "input" }
         return "arena + \(offset(id))"
     }
+    /// The flash arrays of node `index`'s weights (input 1) and bias (input 2, "NULL" when absent).
+    func constantOperands(_ index: Int) -> (weights: String, bias: String) {
+        let node = graph.nodes[index]
+        return (node.inputs.count > 1 ? WeightsNaming.symbol(node.inputs[1]) : "",
+                node.inputs.count > 2 ? WeightsNaming.symbol(node.inputs[2]) : "NULL")
+    }
+
     /// The C identifier of node `index`'s params; the layer index keeps it unique, so a long source
     /// name can be cut.
     func layerName(_ index: Int) -> String { "l\(index)_\(CName.identifier(graph.nodes[index].name).prefix(40))" }

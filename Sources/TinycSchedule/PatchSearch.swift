@@ -58,8 +58,6 @@ public struct PatchDecision: Sendable {
     public var chosen: PatchCandidate
     /// Why this plan: one sentence for the report.
     public var reason: String
-    /// The smallest peak any plan reaches, when the search computed it.
-    public var minimum: PatchCandidate?
     /// Number of (split, grid) plans considered.
     public var considered: Int
 }
@@ -68,7 +66,7 @@ extension PatchDecision {
     /// Layer-by-layer execution of `graph`, chosen for `reason`.
     public static func layerByLayer(_ graph: Graph, alignment: Int, reason: String) -> PatchDecision {
         let layer = Schedule.best(graph, patch: nil, alignment: alignment)
-        return PatchDecision(schedule: layer, layerBased: layer, chosen: .layerByLayer(layer), reason: reason, minimum: nil, considered: 0)
+        return PatchDecision(schedule: layer, layerBased: layer, chosen: .layerByLayer(layer), reason: reason, considered: 0)
     }
 }
 
@@ -106,7 +104,7 @@ public enum PatchSearch {
         switch mode {
         case .off:
             return PatchDecision(schedule: layer, layerBased: layer, chosen: layerCandidate,
-                                 reason: "--patch off: layer by layer", minimum: nil, considered: 0)
+                                 reason: "--patch off: layer by layer", considered: 0)
         case .forced(let split, let grid):
             let splits = PatchStage.legalSplits(graph)
             guard splits.contains(split) else {
@@ -122,18 +120,17 @@ public enum PatchSearch {
             let chosen = PatchCandidate(split: split, grid: grid, macs: schedule.macs, lowerBound: schedule.memory.lowerBound,
                                         peak: schedule.peakBytes)
             return PatchDecision(schedule: schedule, layerBased: layer, chosen: chosen,
-                                 reason: "forced by --patch \(split):\(grid.h)x\(grid.w)", minimum: nil, considered: 1)
+                                 reason: "forced by --patch \(split):\(grid.h)x\(grid.w)", considered: 1)
         case .auto:
             break
         }
         guard let budget else {
             return PatchDecision(schedule: layer, layerBased: layer, chosen: layerCandidate,
-                                 reason: "no --sram budget: layer by layer (fewest MACs)", minimum: nil, considered: 0)
+                                 reason: "no --sram budget: layer by layer (fewest MACs)", considered: 0)
         }
         if layer.peakBytes <= budget {
             return PatchDecision(schedule: layer, layerBased: layer, chosen: layerCandidate,
-                                 reason: "layer by layer fits --sram (\(layer.peakBytes) <= \(budget) bytes) with the fewest MACs",
-                                 minimum: nil, considered: 0)
+                                 reason: "layer by layer fits --sram (\(layer.peakBytes) <= \(budget) bytes) with the fewest MACs", considered: 0)
         }
         var candidates = enumerate(graph, alignment: alignment)
         let considered = candidates.count
@@ -141,14 +138,13 @@ public enum PatchSearch {
         for c in candidates where c.lowerBound <= budget {
             let schedule = Schedule(graph, patch: PatchGeometry(graph: graph, split: c.split!, grid: c.grid!), alignment: alignment)
             guard schedule.peakBytes <= budget else { continue }
-            let lean = Schedule.best(graph, patch: schedule.patch, alignment: alignment)
+            let best = Schedule.best(graph, patch: schedule.patch, alignment: alignment, planned: schedule)
             var chosen = c
-            chosen.peak = schedule.peakBytes
-            let extra = Double(schedule.macs - layer.macs) / Double(max(layer.macs, 1)) * 100
+            chosen.peak = best.peakBytes
+            let extra = Double(best.macs - layer.macs) / Double(max(layer.macs, 1)) * 100
             let reason = String(format: "layer by layer needs %d bytes > --sram %d; of %d patch plans, this is the one with the "
-                + "fewest MACs that fits (%d bytes, +%.1f%% MACs)", layer.peakBytes, budget, considered, schedule.peakBytes, extra)
-            return PatchDecision(schedule: lean, layerBased: layer, chosen: chosen, reason: reason,
-                                 minimum: nil, considered: considered)
+                + "fewest MACs that fits (%d bytes, +%.1f%% MACs)", layer.peakBytes, budget, considered, best.peakBytes, extra)
+            return PatchDecision(schedule: best, layerBased: layer, chosen: chosen, reason: reason, considered: considered)
         }
         let best = minimumPeak(graph, candidates + [layerCandidate], alignment: alignment)
         throw PatchSearchFailure(message: "needs more SRAM than --sram \(budget) bytes: layer by layer needs \(layer.peakBytes) bytes; "

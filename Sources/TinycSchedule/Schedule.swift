@@ -102,9 +102,7 @@ public struct Schedule: Sendable {
                 guard fits else { continue }
                 inPlaceDepthwise.insert(n)
                 aliases[y] = root(x)
-                let shape = graph.type(x).shape
-                let pixels = (patch != nil && n < split) ? patch!.maxTilePixels(x) : shape[1] * shape[2]
-                planeSize[n] = pixels * graph.type(x).dtype.size
+                planeSize[n] = bytes(x) / graph.type(x).shape[3]  // one channel of the (largest tile of the) input
             }
             if case .conv2d = node.op, n >= split, n + 1 < steps, case .add = graph.nodes[n + 1].op {
                 let add = graph.nodes[n + 1], c = node.outputs[0]
@@ -156,8 +154,9 @@ public struct Schedule: Sendable {
     /// heuristic placement worse, so each in-place node is dropped in turn and the drop kept when
     /// the planned arena gets smaller. (Otherwise in-place stays: with the reference kernels it is
     /// also cheaper, its per-channel plane loop executing fewer instructions than the strided one.)
-    public static func best(_ graph: Graph, patch: PatchGeometry?, alignment: Int) -> Schedule {
-        var best = Schedule(graph, patch: patch, alignment: alignment)
+    /// `planned`, when given, is `Schedule(graph, patch: patch, alignment: alignment)` already computed.
+    public static func best(_ graph: Graph, patch: PatchGeometry?, alignment: Int, planned: Schedule? = nil) -> Schedule {
+        var best = planned ?? Schedule(graph, patch: patch, alignment: alignment)
         for n in best.inPlaceDepthwise.sorted() {
             let trial = Schedule(graph, patch: patch, alignment: alignment, inPlaceAllowed: best.inPlaceDepthwise.subtracting([n]))
             if trial.peakBytes < best.peakBytes { best = trial }
