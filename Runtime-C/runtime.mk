@@ -11,10 +11,8 @@
 
 TC_RUNTIME_DIR ?= $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
 
-TC_RUNTIME_SRCS := $(addprefix $(TC_RUNTIME_DIR)/src/, \
-    tc_conv2d.c tc_dwconv.c tc_fc.c tc_pool.c tc_add.c tc_mean.c tc_softmax.c \
-    tc_pad.c tc_concat.c tc_clamp.c tc_logistic.c tc_requantize.c \
-    tc_conv2d_1x1_dsp.c)
+# Every kernel file in src/ (the linker's --gc-sections drops what a model does not call).
+TC_RUNTIME_SRCS := $(sort $(wildcard $(TC_RUNTIME_DIR)/src/*.c))
 
 ifneq ($(filter dsp,$(TC_FEATURES)),)
 TC_RUNTIME_SRCS += $(sort $(wildcard $(TC_RUNTIME_DIR)/src/arm/*.c))

@@ -66,6 +66,43 @@ static inline int32_t tc_mbqm(int32_t x, int32_t mult, int32_t shift)
     return tc_rdbpot(tc_srdhm(tc_shl_wrap(x, left), mult), right);
 }
 
+/* tc_mbqm with its per-channel constants precomputed (tc_rq_make), for the `_dsp` kernels' epilogue.
+ *
+ * For a right shift e = -shift >= 1 (every conv/FC layer whose effective scale is below 0.5) the two
+ * roundings collapse into one 64-bit multiply-accumulate and one shift:
+ *     t = floor((x*m + 2^30) / 2^31)                              SRDHM, m in {0} u [2^30, 2^31)
+ *     r = floor((t + 2^(e-1) - [t < 0]) / 2^e)                    RDBPOT, ties away from zero
+ *       = floor((x*m + 2^30 + 2^(30+e) - [t < 0]*2^31) / 2^(31+e))   (nested floors, integer adds)
+ * and [t < 0] = [x*m + 2^30 < 0] equals [x < 0] for every m >= 2^30 (x = -1, m = 2^30 gives t = 0,
+ * but then both forms give 0 as 2^(30+e) >= 2^31), and for m = 0 (r = 0 either way). The 64-bit sum
+ * stays below 2^63 in magnitude, and its high word shifted by e - 1 is r. On Cortex-M4 this is
+ * SMLAL + 6 ALU instructions. Other shifts (e <= 0) fall back to tc_mbqm. Exact for every x. */
+typedef struct {
+    int64_t round; /* 2^30 + 2^(30+e) */
+    int32_t mult;
+    int32_t shift; /* as given; the fast path needs shift < 0 */
+    int32_t rsh;   /* e - 1 */
+} tc_rq;
+
+static inline tc_rq tc_rq_make(int32_t mult, int32_t shift)
+{
+    tc_rq r;
+    r.mult = mult;
+    r.shift = shift;
+    r.rsh = shift < 0 ? (int32_t)(-shift - 1) : 0;
+    r.round = shift < 0 ? ((int64_t)1 << 30) + ((int64_t)1 << (30 - shift)) : 0;
+    return r;
+}
+
+static inline int32_t tc_rq_apply(const tc_rq *r, int32_t x)
+{
+    if (r->shift < 0) {
+        const int64_t q = (int64_t)x * r->mult + r->round + (int64_t)(x >> 31) * ((int64_t)1 << 31);
+        return (int32_t)(q >> 32) >> r->rsh;
+    }
+    return tc_mbqm(x, r->mult, r->shift);
+}
+
 /* Saturating x * 2^e for 0 <= e < 31 (gemmlowp SaturatingRoundingMultiplyByPOT, positive
  * exponent): clamps to [INT32_MIN, INT32_MAX] instead of wrapping. */
 static inline int32_t tc_sat_shl(int32_t x, int e)

@@ -4,53 +4,7 @@
  * variants (row-strided tiles vs dense, in-place vs out-of-place depthwise, fused conv+add vs conv
  * then add). Run with ./run.sh (ASan + UBSan).
  * The exhaustive kernel-vs-reference comparison lives in the Swift RuntimeHostTests. */
-#include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "tinyc/tc_board.h"
-#include "tinyc/tc_kernels.h"
-#include "tinyc/tc_simd.h"
-#include "tc_requant.h"
-
-static int passed, failed;
-
-#define CHECK_EQ(expr, want)                                                                   \
-    do {                                                                                       \
-        long long got_ = (long long)(expr), want_ = (long long)(want);                         \
-        if (got_ == want_) {                                                                   \
-            passed++;                                                                          \
-        } else {                                                                               \
-            failed++;                                                                          \
-            printf("FAIL %s:%d: %s = %lld, want %lld\n", __FILE__, __LINE__, #expr, got_, want_); \
-        }                                                                                      \
-    } while (0)
-
-/* Compares n int8 values; one pass/fail per array. */
-static void check_s8(const char *what, int line, const int8_t *got, const int8_t *want, int n)
-{
-    int i;
-    for (i = 0; i < n; i++) {
-        if (got[i] != want[i]) {
-            failed++;
-            printf("FAIL line %d: %s[%d] = %d, want %d\n", line, what, i, got[i], want[i]);
-            return;
-        }
-    }
-    passed++;
-}
-#define CHECK_S8(got, want) check_s8(#got, __LINE__, got, want, (int)sizeof(want))
-
-/* Board hooks for the test program (kernels call tc_board_panic on a failed TC_ASSERT). */
-void tc_board_init(void) {}
-void tc_board_write(const char *s, size_t n) { fwrite(s, 1, n, stdout); }
-void tc_board_exit(int code) { exit(code); }
-void tc_board_panic(const char *file, int line)
-{
-    printf("panic at %s:%d\n", file, line);
-    exit(3);
-}
+#include "tc_test.h"
 
 /* gemmlowp's SRDHM written literally (nudge + truncating division), to cross-check the floor
  * form tc_srdhm uses. */
@@ -61,13 +15,6 @@ static int32_t srdhm_literal(int32_t a, int32_t b)
     if (a == INT32_MIN && b == INT32_MIN)
         return INT32_MAX;
     return (int32_t)((ab + nudge) / ((int64_t)1 << 31));
-}
-
-static uint32_t rng = 12345u;
-static int32_t next_i32(void)
-{
-    rng = rng * 1664525u + 1013904223u; /* LCG; the high bits are good enough here */
-    return (int32_t)(rng ^ (rng >> 16));
 }
 
 static void test_srdhm(void)
@@ -522,32 +469,6 @@ static void test_pad_concat_clamp(void)
 }
 
 /* ---- seeded random layers: row strides / tiles, in-place depthwise, fused conv + add ---- */
-
-static void seed(uint32_t s) { rng = s; }
-
-/* uniform in [lo, hi] (modulo bias is irrelevant for test data) */
-static int32_t rand_in(int32_t lo, int32_t hi)
-{
-    return lo + (int32_t)(((uint32_t)next_i32() >> 8) % (uint32_t)(hi - lo + 1));
-}
-
-static void fill_s8(int8_t *buf, size_t n)
-{
-    size_t i;
-    for (i = 0; i < n; i++)
-        buf[i] = (int8_t)rand_in(-128, 127);
-}
-
-/* malloc that never returns NULL, and exact sizes so ASan catches any overrun */
-static void *xmalloc(size_t n)
-{
-    void *p = malloc(n ? n : 1);
-    if (!p) {
-        printf("out of memory\n");
-        exit(2);
-    }
-    return p;
-}
 
 enum { K_CONV, K_DW, K_MAX, K_AVG };
 static const char *const kind_name[] = {"conv", "dwconv", "maxpool", "avgpool"};
@@ -1166,6 +1087,5 @@ int main(void)
     test_simd();
     test_conv1x1_dsp_hand();
     test_conv1x1_dsp();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed == 0 ? 0 : 1;
+    return tc_test_report();
 }

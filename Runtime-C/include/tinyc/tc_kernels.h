@@ -112,4 +112,9 @@ void tc_clamp_s8_ref(const tc_clamp_params *p, const int8_t *input, int8_t *outp
 }
 #endif
 
+/* The `_dsp` kernels of each operator family. */
+#include "tinyc/tc_conv2d_dsp.h"
+#include "tinyc/tc_dwconv_dsp.h"
+#include "tinyc/tc_fc_dsp.h"
+
 #endif /* TINYC_TC_KERNELS_H */
