@@ -20,6 +20,9 @@
 #   TINYC_COUNT=1            count executed instructions per inference with the insncount TCG
 #                            plugin: region = tinyc_run_invoke .. tinyc_run_marker_end
 #                            (addresses from arm-none-eabi-nm); exact and repeatable.
+#   TINYC_PROFILE=1          with TINYC_COUNT=1: also print `insncount: mark <k>: <n> insns` each time
+#                            tc_profile_mark runs (after every layer of a -DTC_PROFILE build), n
+#                            counted from the start of the inference.
 #   TINYC_INSNCOUNT_PLUGIN   plugin path (default: build/tools/libinsncount.so in the repo;
 #                            Scripts/setup.sh builds it)
 #   QEMU                     qemu binary (default qemu-system-arm)
@@ -46,7 +49,13 @@ if [[ "${TINYC_COUNT:-0}" == 1 ]]; then
     begin="$(sym tinyc_run_invoke)" end="$(sym tinyc_run_marker_end)"
     [[ -n "$begin" && -n "$end" ]] || {
         echo "run-qemu.sh: $elf lacks tinyc_run_invoke/tinyc_run_marker_end (not a tinyc runner?)" >&2; exit 2; }
-    plugin_args=(-plugin "$plugin,begin=$begin,end=$end")
+    marks=""
+    if [[ "${TINYC_PROFILE:-0}" == 1 ]]; then
+        mark="$(sym tc_profile_mark)"
+        [[ -n "$mark" ]] || { echo "run-qemu.sh: $elf has no tc_profile_mark (TINYC_PROFILE=1)" >&2; exit 2; }
+        marks=",mark=$mark"
+    fi
+    plugin_args=(-plugin "$plugin,begin=$begin,end=$end$marks")
 fi
 
 # Semihosting text goes to a stdio chardev (our stdout) instead of QEMU's default, stderr.

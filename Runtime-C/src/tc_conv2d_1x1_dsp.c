@@ -3,13 +3,12 @@
  * (ALGORITHMS.md §2.3, §6.2), bit-exact with tc_conv2d_s8_ref. Portable C elsewhere (tc_simd.h).
  *
  * A 1x1 convolution is a matrix product: every output pixel is out.c dot products of its in.c
- * input bytes with the in.c bytes of each filter row (OHWI with kh = kw = 1). The input offset is
- * folded out of the inner loop:
+ * input bytes with the in.c bytes of each filter row (OHWI with kh = kw = 1). The compiler folds the
+ * input offset into the bias (tc_kernels.h, "folded bias"):
  *     sum_c w[c] * (x[c] + input_offset) + bias = sum_c w[c] * x[c] + (bias + input_offset * sum_c w[c])
  * which holds exactly in the integers and therefore mod 2^32; every accumulation here wraps mod
  * 2^32 (SMLAD does, the portable code adds in uint32_t), so the result equals the reference's int32
- * sum + tc_add_wrap(bias) even where that would overflow. The per-channel constant
- * bias + input_offset * sum(w) is computed once per call.
+ * sum + tc_add_wrap(bias) even where that would overflow.
  *
  * Register tile: 2 output channels x 2 pixels, 4 reduction bytes per step: 4 word loads, 8 SXTB16,
  * 8 SMLAD for 16 MACs. Both operands are de-interleaved the same way (bytes 0/2 and 1/3), so no
@@ -33,26 +32,16 @@ static inline int32_t tc_mla_wrap(int32_t a, int32_t b, int32_t c)
     return (int32_t)((uint32_t)a + (uint32_t)b * (uint32_t)c);
 }
 
-/* The per-channel constant: bias[o] + input_offset * sum(filter row o), mod 2^32
- * (|sum| <= 128 * in.c cannot overflow; the product and the add wrap). */
-static int32_t tc_1x1_fold(const tc_conv2d_params *p, const int8_t *w_row, const int32_t *bias, int32_t o)
-{
-    int32_t sum = 0, c;
-    for (c = 0; c < p->input.c; c++)
-        sum += w_row[c];
-    return tc_mla_wrap(bias ? bias[o] : 0, p->input_offset, sum);
-}
-
 /* The epilogue constants, copied out of *p once: every int8 store may alias *p as far as the C
  * compiler knows, so reading them through p would reload them after each output byte. */
 typedef struct {
     int32_t zo, lo, hi;
 } tc_1x1_epi;
 
-/* Requantization exactly as tc_conv2d_s8_ref: tc_mbqm, + output offset, clamp. */
-static inline int8_t tc_1x1_out(const tc_1x1_epi *e, int32_t acc, int32_t mult, int32_t shift)
+/* Requantization exactly as tc_conv2d_s8_ref (tc_rq == tc_mbqm), + output offset, clamp. */
+static inline int8_t tc_1x1_out(const tc_1x1_epi *e, int32_t acc, const tc_rq *rq)
 {
-    acc = tc_mbqm(acc, mult, shift) + e->zo;
+    acc = tc_rq_apply(rq, acc) + e->zo;
     return tc_sat_s8(acc, e->lo, e->hi);
 }
 
@@ -131,7 +120,7 @@ static inline void tc_dot_1x1(const int8_t *a, const int8_t *b, int32_t n, int32
 
 /* input  : (in.h, in.w, in.c)     s8, rows in_row_stride bytes apart (0 = dense)
  * filter : (out.c, 1, 1, in.c)    s8 (OHWI)
- * bias   : (out.c,)               s32 or NULL
+ * bias   : (out.c,)               s32, folded (never NULL)
  * output : (in.h, in.w, out.c)    s8, rows out_row_stride bytes apart (0 = dense) */
 void tc_conv2d_1x1_s8_dsp(const tc_conv2d_params *p, const int8_t *input, const int8_t *filter,
                           const int32_t *bias, int8_t *output)
@@ -151,6 +140,7 @@ void tc_conv2d_1x1_s8_dsp(const tc_conv2d_params *p, const int8_t *input, const 
     TC_ASSERT(p->pad.top == 0 && p->pad.bottom == 0 && p->pad.left == 0 && p->pad.right == 0);
     TC_ASSERT(p->output.h == rows && p->output.w == cols && ic > 0 && oc > 0);
     TC_ASSERT((const void *)output != (const void *)input);
+    TC_ASSERT(bias != NULL);
 #if TC_SIMD_DSP && defined(__GNUC__)
     __asm__("" : "+r"(n4)); /* opaque, so GCC keeps the post-indexed form (no extra ic + 4 register) */
 #endif
@@ -166,8 +156,8 @@ void tc_conv2d_1x1_s8_dsp(const tc_conv2d_params *p, const int8_t *input, const 
 
     for (o = 0; o + 1 < oc; o += 2) { /* channel pairs: the 2x2 tile, or 2x1 on an odd row end */
         const int8_t *const w = filter + (size_t)o * in_px;
-        const int32_t f0 = tc_1x1_fold(p, w, bias, o), f1 = tc_1x1_fold(p, w + in_px, bias, o + 1);
-        const int32_t m0 = mult[o], m1 = mult[o + 1], sh0 = shift[o], sh1 = shift[o + 1];
+        const int32_t f0 = bias[o], f1 = bias[o + 1];
+        const tc_rq rq0 = tc_rq_make(mult[o], shift[o]), rq1 = tc_rq_make(mult[o + 1], shift[o + 1]);
         for (y = 0; y < rows; y++) {
             const int8_t *in = input + (size_t)y * in_row;
             int8_t *out = output + (size_t)y * out_row + o;
@@ -185,40 +175,40 @@ void tc_conv2d_1x1_s8_dsp(const tc_conv2d_params *p, const int8_t *input, const 
                     s10 = tc_mla_wrap(s10, x1, w0);
                     s11 = tc_mla_wrap(s11, x1, w1);
                 }
-                out[0] = tc_1x1_out(&e, s00, m0, sh0);
-                out[1] = tc_1x1_out(&e, s01, m1, sh1);
-                out[out_px] = tc_1x1_out(&e, s10, m0, sh0);
-                out[out_px + 1] = tc_1x1_out(&e, s11, m1, sh1);
+                out[0] = tc_1x1_out(&e, s00, &rq0);
+                out[1] = tc_1x1_out(&e, s01, &rq1);
+                out[out_px] = tc_1x1_out(&e, s10, &rq0);
+                out[out_px + 1] = tc_1x1_out(&e, s11, &rq1);
                 in += 2 * in_px;
                 out += 2 * out_px;
             }
             if (x < cols) { /* this pixel with both filter rows */
                 int32_t s0 = f0, s1 = f1;
                 tc_dot_1x2(in, w, ic, &s0, &s1);
-                out[0] = tc_1x1_out(&e, s0, m0, sh0);
-                out[1] = tc_1x1_out(&e, s1, m1, sh1);
+                out[0] = tc_1x1_out(&e, s0, &rq0);
+                out[1] = tc_1x1_out(&e, s1, &rq1);
             }
         }
     }
     if (o < oc) { /* odd last channel: its filter row with two pixels at a time */
         const int8_t *const w = filter + (size_t)o * in_px;
-        const int32_t f = tc_1x1_fold(p, w, bias, o);
-        const int32_t m = mult[o], sh = shift[o];
+        const int32_t f = bias[o];
+        const tc_rq rq = tc_rq_make(mult[o], shift[o]);
         for (y = 0; y < rows; y++) {
             const int8_t *in = input + (size_t)y * in_row;
             int8_t *out = output + (size_t)y * out_row + o;
             for (x = 0; x + 1 < cols; x += 2) {
                 int32_t s0 = f, s1 = f;
                 tc_dot_1x2(w, in, ic, &s0, &s1);
-                out[0] = tc_1x1_out(&e, s0, m, sh);
-                out[out_px] = tc_1x1_out(&e, s1, m, sh);
+                out[0] = tc_1x1_out(&e, s0, &rq);
+                out[out_px] = tc_1x1_out(&e, s1, &rq);
                 in += 2 * in_px;
                 out += 2 * out_px;
             }
             if (x < cols) {
                 int32_t s = f;
                 tc_dot_1x1(w, in, ic, &s);
-                out[0] = tc_1x1_out(&e, s, m, sh);
+                out[0] = tc_1x1_out(&e, s, &rq);
             }
         }
     }

@@ -74,7 +74,8 @@ public enum Compiler {
         }
         let decision: PatchDecision
         do {
-            decision = try PatchSearch.choose(graph, budget: options.sram, mode: options.patch, alignment: options.alignment)
+            decision = try PatchSearch.choose(graph, budget: options.sram, mode: options.patch, alignment: options.alignment,
+                                              kernels: options.target.hasDSP ? .dsp : .reference)
         } catch {
             throw CLIError("\(url.path): \(error.message)")
         }

@@ -13,11 +13,15 @@ struct FirmwareRunner {
     var timeout = 120
     /// Extra `make` variables, e.g. `SANITIZE=1` for an ASan/UBSan host build.
     var makeVariables: [String] = []
+    /// Build with -DTC_PROFILE and record the instruction count at every layer marker (QEMU only).
+    var profile = false
 
     struct Result {
         var outputs: [[Int8]]
         /// Instructions per inference (empty on host).
         var instructions: [Int]
+        /// Per inference, the instructions counted from its start at each layer marker (profile runs).
+        var marks: [[Int]]
         /// text + data of the firmware image, from the size tool (0 if unknown).
         var flashBytes: Int
         var log: String
@@ -27,7 +31,8 @@ struct FirmwareRunner {
 
     func run(_ inputs: [[Int8]]) throws(CLIError) -> Result {
         let runDir = directory.appendingPathComponent("build/run-\(board.rawValue)")
-        let variant = makeVariables.isEmpty ? "" : "-" + makeVariables.joined(separator: "-").lowercased().filter { $0.isLetter || $0.isNumber || $0 == "-" }
+        let tags = makeVariables + (profile ? ["profile"] : [])
+        let variant = tags.isEmpty ? "" : "-" + tags.joined(separator: "-").lowercased().filter { $0.isLetter || $0.isNumber || $0 == "-" }
         let buildDir = directory.appendingPathComponent("build/\(board.rawValue)\(variant)")
         do {
             try FileManager.default.createDirectory(at: runDir, withIntermediateDirectories: true)
@@ -45,7 +50,7 @@ struct FirmwareRunner {
             "make", "--no-print-directory", "-C", directory.path, "firmware", "BOARD=\(board.rawValue)",
             "TINYC_BOARDS=\(root.appendingPathComponent("Boards").path)",
             "RUN_DATA=\(runDir.appendingPathComponent("tinyc_run_data.c").path)", "BUILD_DIR=\(buildDir.path)",
-            "EXTRA_CFLAGS=-DTINYC_RUN_MAX_OUTPUT_BYTES=\(max(outputBytes, 1))",
+            "EXTRA_CFLAGS=-DTINYC_RUN_MAX_OUTPUT_BYTES=\(max(outputBytes, 1))\(profile ? " -DTC_PROFILE" : "")",
         ] + makeVariables)
         guard make.status == 0 else {
             throw CLIError("building the firmware failed:\n\(make.output.suffix(4000))", exitCode: 4)
@@ -57,7 +62,7 @@ struct FirmwareRunner {
             result = try Shell.run(
                 [root.appendingPathComponent("Scripts/run-qemu.sh").path, board.rawValue,
                  buildDir.appendingPathComponent("firmware.elf").path, "\(timeout)"],
-                environment: ["TINYC_COUNT": "1"])
+                environment: ["TINYC_COUNT": "1", "TINYC_PROFILE": profile ? "1" : "0"])
         }
         let log = result.output
         guard result.status == 0 else {
@@ -65,7 +70,8 @@ struct FirmwareRunner {
         }
         let parsed = try Self.parse(log, expected: inputs.count, outputBytes: outputBytes)
         let flash = Self.flashBytes(buildDir.appendingPathComponent("firmware.size"))
-        return Result(outputs: parsed.outputs, instructions: board == .host ? [] : parsed.instructions, flashBytes: flash, log: log)
+        return Result(outputs: parsed.outputs, instructions: board == .host ? [] : parsed.instructions,
+                      marks: parsed.marks, flashBytes: flash, log: log)
     }
 
     /// The C file that hands the inputs to Boards/common/tinyc_runner.c.
@@ -91,22 +97,30 @@ struct FirmwareRunner {
     }
 
     /// Output and instruction-count lines of the runner and the insncount plugin.
-    static func parse(_ log: String, expected: Int, outputBytes: Int) throws(CLIError) -> (outputs: [[Int8]], instructions: [Int]) {
+    static func parse(_ log: String, expected: Int, outputBytes: Int) throws(CLIError)
+        -> (outputs: [[Int8]], instructions: [Int], marks: [[Int]])
+    {
         var outputs: [Int: [Int8]] = [:]
         var instructions: [Int] = []
+        var marks: [[Int]] = []
+        var current: [Int] = []
         for line in log.split(separator: "\n") {
             if line.hasPrefix("tinyc-output "), let colon = line.firstIndex(of: ":"),
                let i = Int(line[line.index(line.startIndex, offsetBy: 13)..<colon]) {
                 outputs[i] = line[line.index(after: colon)...].split(separator: " ").compactMap { Int8($0) }
             } else if line.hasPrefix("insncount: region "), let n = line.split(separator: " ").dropLast().last.flatMap({ Int($0) }) {
                 instructions.append(n)
+                marks.append(current)
+                current = []
+            } else if line.hasPrefix("insncount: mark "), let n = line.split(separator: " ").dropLast().last.flatMap({ Int($0) }) {
+                current.append(n)
             }
         }
         let ordered = (0..<expected).compactMap { outputs[$0] }
         guard ordered.count == expected, ordered.allSatisfy({ $0.count == outputBytes }) else {
             throw CLIError("the firmware printed \(outputs.count) of \(expected) outputs:\n\(log.suffix(2000))", exitCode: 4)
         }
-        return (ordered, instructions)
+        return (ordered, instructions, marks)
     }
 
     /// text + data from a Berkeley-format `size` table.

@@ -29,6 +29,9 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Also run the Swift reference interpreter and fail unless every output byte is identical.")
     var check = false
 
+    @Flag(help: "Print instructions per layer and per MAC (QEMU boards; builds the firmware with -DTC_PROFILE).")
+    var profile = false
+
     @Flag(help: "Print one JSON object for scripts.")
     var json = false
 
@@ -45,7 +48,12 @@ struct RunCommand: ParsableCommand {
             let samples = try InputLoader.samples(input, for: graph)
             var runner = FirmwareRunner(directory: dir, graph: graph, board: try Board.parse(board), root: try ToolPaths.root())
             runner.timeout = timeout
+            runner.profile = profile
+            if profile && runner.board == .host {
+                throw CLIError("--profile counts instructions under QEMU; it needs a Cortex-M board, not host")
+            }
             let result = try runner.run(samples)
+            let layers = try profile ? layerProfile(dir, result) : nil
             if check { try compareWithReference(graph, samples, result.outputs) }
             let truth = try labels.map { l throws(CLIError) in try InputLoader.labels(l) }
             if let truth, truth.count != samples.count {
@@ -54,9 +62,9 @@ struct RunCommand: ParsableCommand {
             let top = result.outputs.map { argmax($0) }
             let accuracy = truth.map { t in Double(zip(top, t).filter { $0 == $1 }.count) / Double(t.count) }
             if json {
-                say(jsonReport(graph, result, top, accuracy))
+                say(jsonReport(graph, result, top, accuracy, layers))
             } else {
-                say(textReport(graph, result, top, accuracy))
+                say(textReport(graph, result, top, accuracy) + (layers.map { "\nper layer (inference 0):\n" + $0.text() } ?? ""))
             }
         }
     }
@@ -98,7 +106,20 @@ struct RunCommand: ParsableCommand {
         return s
     }
 
-    func jsonReport(_ graph: Graph, _ r: FirmwareRunner.Result, _ top: [Int], _ accuracy: Double?) -> String {
+    /// The first inference's markers, paired with the layers of the directory's report.json.
+    func layerProfile(_ dir: URL, _ r: FirmwareRunner.Result) throws(CLIError) -> LayerProfile {
+        let url = dir.appendingPathComponent("report.json")
+        let report: Report
+        do { report = try JSONDecoder().decode(Report.self, from: Data(contentsOf: url)) } catch {
+            throw CLIError("--profile needs \(url.path) from `tinyc compile`: \(error.localizedDescription)")
+        }
+        guard let marks = r.marks.first, let total = r.instructions.first else {
+            throw CLIError("--profile: the instruction counter printed no layer markers", exitCode: 4)
+        }
+        return try LayerProfile(report: report, marks: marks, total: total)
+    }
+
+    func jsonReport(_ graph: Graph, _ r: FirmwareRunner.Result, _ top: [Int], _ accuracy: Double?, _ layers: LayerProfile?) -> String {
         var o: [String: Any] = [
             "board": board, "model": graph.name, "inputs": r.outputs.count,
             "output": r.outputs[0].map { Int($0) }, "outputs": r.outputs.map { $0.map { Int($0) } },
@@ -109,6 +130,7 @@ struct RunCommand: ParsableCommand {
             o["instructions_per_inference"] = r.instructions
         }
         if let accuracy { o["accuracy"] = accuracy }
+        if let layers { o["profile"] = layers.jsonObject }
         let data = (try? JSONSerialization.data(withJSONObject: o, options: [.sortedKeys])) ?? Data()
         return String(decoding: data, as: UTF8.self)
     }

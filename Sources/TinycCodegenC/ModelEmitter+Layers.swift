@@ -1,4 +1,5 @@
 import TinycIR
+import TinycSchedule
 
 /// One `static const` params struct per layer and the kernel call that uses it.
 extension ModelEmitter {
@@ -31,38 +32,42 @@ extension ModelEmitter {
             w.line(".kernel = {.h = \(k[1]), .w = \(k[2])}, .stride = \(hw(stride)), .dilation = \(hw(dilation)),")
         }
         let (weights, bias) = constantOperands(index)
-        let io = "\(arena(node.inputs[0])), \(weights), \(bias), \(arena(node.outputs[0]))"
+        let io = "\(arena(node.inputs[0])), \(weights), \(bias), \(arena(node.outputs[0]))\(scratchOperand(index))"
+        let kernelName = kernel(index).name
 
         switch (node.op, params) {
         case (.conv2d(let a), .conv(let p)):
             let k = graph.type(node.inputs[1]).shape
             multipliers(p.multipliers)
+            emitFoldedBias(index, p, into: &w)
             w.block("static const tc_conv2d_params \(name) =", trailer: ";") { w in
                 window(&w, k, a.stride, a.dilation)
                 w.line(".pad = \(pads(p.pads)),")
                 requantization(&w, p)
             }
             w.line()
-            return ["\(convKernel(index))(&\(name), \(io));"]
+            return ["\(kernelName)(&\(name), \(io));"]
         case (.depthwiseConv2d(let a), .conv(let p)):
             let k = graph.type(node.inputs[1]).shape
             multipliers(p.multipliers)
+            emitFoldedBias(index, p, into: &w)
             w.block("static const tc_dwconv_params \(name) =", trailer: ";") { w in
                 window(&w, k, a.stride, a.dilation)
                 w.line(".pad = \(pads(p.pads)), .depth_multiplier = \(a.depthMultiplier),")
                 requantization(&w, p)
             }
             w.line()
-            return ["tc_dwconv_s8_ref(&\(name), \(io));"]
+            return ["\(kernelName)(&\(name), \(io));"]
         case (.fullyConnected, .conv(let p)):
             let k = graph.type(node.inputs[1]).shape
             multipliers(p.multipliers)
+            emitFoldedBias(index, p, into: &w)
             w.block("static const tc_fc_params \(name) =", trailer: ";") { w in
                 w.line(".in_features = \(k[1]), .out_features = \(k[0]),")
                 requantization(&w, p)
             }
             w.line()
-            return ["tc_fc_s8_ref(&\(name), \(io));"]
+            return ["\(kernelName)(&\(name), \(io));"]
         case (.maxPool2d(let a), .pool(let p, let lo, let hi)), (.avgPool2d(let a), .pool(let p, let lo, let hi)):
             w.block("static const tc_pool_params \(name) =", trailer: ";") { w in
                 w.line(".input = \(shape3(x)), .output = \(shape3(y)),")
@@ -70,8 +75,7 @@ extension ModelEmitter {
                 w.line(".act_min = \(lo), .act_max = \(hi),")
             }
             w.line()
-            let kernel = node.op.name == "max_pool2d" ? "tc_maxpool_s8_ref" : "tc_avgpool_s8_ref"
-            return ["\(kernel)(&\(name), \(arena(node.inputs[0])), \(arena(node.outputs[0])));"]
+            return ["\(kernelName)(&\(name), \(arena(node.inputs[0])), \(arena(node.outputs[0])));"]
         case (.add, .add(let p)):
             let io = "\(arena(node.inputs[0])), \(arena(node.inputs[1])), \(arena(node.outputs[0]))"
             func arithmetic(_ w: inout CWriter) {
@@ -88,7 +92,7 @@ extension ModelEmitter {
             if Broadcast.extended(x, to: y.count) == Broadcast.extended(b, to: y.count) {
                 w.block("static const tc_add_params \(name) =", trailer: ";", arithmetic)
                 w.line()
-                return ["tc_add_s8_ref(&\(name), \(io));"]
+                return ["\(kernelName)(&\(name), \(io));"]
             }
             let loops = Broadcast.collapsed(shape: y, Broadcast.strides(of: x, in: y), Broadcast.strides(of: b, in: y))
             func list(_ v: [Int]) -> String { "{" + v.map(String.init).joined(separator: ", ") + "}" }
@@ -164,18 +168,23 @@ extension ModelEmitter {
 }
 
 extension ModelEmitter {
-    /// Whether conv node `index` is pointwise: 1×1 kernel, stride 1, no padding, no dilation.
-    func isPointwise(_ index: Int) -> Bool {
-        let node = graph.nodes[index]
-        guard case .conv2d(let a) = node.op else { return false }
-        let k = graph.type(node.inputs[1]).shape
-        let x = graph.type(node.inputs[0]).shape, y = graph.type(node.outputs[0]).shape
-        return k[1] == 1 && k[2] == 1 && a.stride == .one && a.dilation == .one && x[1] == y[1] && x[2] == y[2]
-            && (try? IntegerParams.of(index, in: graph)).map { if case .conv(let p) = $0 { p.pads == .zero } else { false } } == true
+    /// The kernel node `index` runs with, in the context the schedule puts it in: the epilogue-fused
+    /// conv + add, in-place depthwise, a patch-stage tile, or plain.
+    func kernel(_ index: Int) -> KernelLibrary.Choice {
+        let k = schedule.kernels
+        if schedule.fusedAdds[index] != nil { return k.fusedConvAdd(graph, index) }
+        if schedule.inPlaceDepthwise.contains(index) { return k.inPlaceDepthwise(graph, index, inputPixels: 0, 0) }
+        if let patch = schedule.patch, index < patch.split { return k.tile(graph, index) }
+        return k.choice(graph, index)
     }
 
-    /// The kernel for conv node `index` run on whole tensors.
-    func convKernel(_ index: Int) -> String {
-        dsp && isPointwise(index) ? "tc_conv2d_1x1_s8_dsp" : "tc_conv2d_s8_ref"
+    /// `static const` folded bias of node `index` when its kernel takes one (FoldedBias).
+    func emitFoldedBias(_ index: Int, _ p: IntegerParams.Conv, into w: inout CWriter) {
+        guard kernel(index).foldedBias else { return }
+        let values = FoldedBias.of(index, in: graph, inputOffset: p.inputOffset)
+        w.line("/* bias + input_offset * sum of each output channel's taps (the _dsp kernels' folded bias) */")
+        w.line("static const int32_t \(foldedBiasName(index))[\(values.count)] = {")
+        w.values(values, perLine: 8) { $0 == Int32.min ? "(-2147483647 - 1)" : "\($0)" }
+        w.line("};")
     }
 }

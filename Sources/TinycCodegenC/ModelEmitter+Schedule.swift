@@ -19,8 +19,8 @@ extension ModelEmitter {
             let (weights, bias) = constantOperands(index)
             return [
                 "/* fused with \(CName.comment(add.name)): the sum is written over the residual operand in place */",
-                "tc_conv2d_add_s8_ref(&\(layerName(index)), &\(layerName(addIndex)), \(add.inputs[1] == c ? 1 : 0), "
-                    + "\(arena(node.inputs[0])), \(weights), \(bias), \(arena(residual)), \(arena(add.outputs[0])));",
+                "\(kernel(index).name)(&\(layerName(index)), &\(layerName(addIndex)), \(add.inputs[1] == c ? 1 : 0), "
+                    + "\(arena(node.inputs[0])), \(weights), \(bias), \(arena(residual)), \(arena(add.outputs[0]))\(scratchOperand(index)));",
             ]
         }
         if schedule.inPlaceDepthwise.contains(index), schedule.patch.map({ index >= $0.split }) ?? true {
@@ -31,7 +31,7 @@ extension ModelEmitter {
 
     func inPlaceDepthwiseCall(_ index: Int, params: String) -> String {
         let (weights, bias) = constantOperands(index)
-        return "tc_dwconv_s8_inplace_ref(\(params), \(arena(graph.nodes[index].inputs[0])), \(weights), \(bias), "
+        return "\(kernel(index).name)(\(params), \(arena(graph.nodes[index].inputs[0])), \(weights), \(bias), "
             + "arena + \(schedule.memory.offsets[schedule.planes[index]!]!)); /* in place, one channel plane of scratch */"
     }
 
@@ -119,7 +119,7 @@ extension ModelEmitter {
             if y == patch.stageTensor { w.line("p.out_row_stride = \(stageRowStride);") }
             let (weights, bias) = constantOperands(n)
             switch node.op {
-            case .conv2d where dsp && isPointwise(n):
+            case .conv2d where kernel(n).name == "tc_conv2d_1x1_s8_dsp":
                 // The pointwise kernel takes no padding: give it the crop of the input tile under
                 // the output tile (the local pads are 0 or negative), with the tile's row stride.
                 let c = xShape[3]
@@ -127,16 +127,12 @@ extension ModelEmitter {
                 w.line("p.input.h = r->out_size; p.input.w = c->out_size; p.pad.top = 0; p.pad.left = 0;")
                 w.line("tc_conv2d_1x1_s8_dsp(&p, \(input) + ((size_t)(-r->pad) * p.in_row_stride + (size_t)(-c->pad) * \(c)), "
                     + "\(weights), \(bias), \(output));")
-            case .conv2d:
-                w.line("tc_conv2d_s8_ref(&p, \(input), \(weights), \(bias), \(output));")
-            case .depthwiseConv2d where schedule.inPlaceDepthwise.contains(n):
-                w.line(inPlaceDepthwiseCall(n, params: "&p"))
+            case .conv2d, .depthwiseConv2d where !schedule.inPlaceDepthwise.contains(n):
+                w.line("\(kernel(n).name)(&p, \(input), \(weights), \(bias), \(output)\(scratchOperand(n)));")
             case .depthwiseConv2d:
-                w.line("tc_dwconv_s8_ref(&p, \(input), \(weights), \(bias), \(output));")
-            case .maxPool2d:
-                w.line("tc_maxpool_s8_ref(&p, \(input), \(output));")
+                w.line(inPlaceDepthwiseCall(n, params: "&p"))
             default:
-                w.line("tc_avgpool_s8_ref(&p, \(input), \(output));")
+                w.line("\(kernel(n).name)(&p, \(input), \(output));")
             }
             return
         }
@@ -163,7 +159,7 @@ extension ModelEmitter {
             w.line("p.size = c->out_size * \(c);")
             let second = node.inputs[1] == node.inputs[0] ? pointers[0] : pointers[1]
             w.line("for (int y = 0; y < r->out_size; y++)")
-            w.line("    tc_add_s8_ref(&p, \(pointers[0]), \(second), \(output));")
+            w.line("    \(kernel(n).name)(&p, \(pointers[0]), \(second), \(output));")
         default:
             let (type, kernel) = kernelOfElementwise(n)
             w.line("\(type) p = \(name);")

@@ -64,8 +64,8 @@ public struct PatchDecision: Sendable {
 
 extension PatchDecision {
     /// Layer-by-layer execution of `graph`, chosen for `reason`.
-    public static func layerByLayer(_ graph: Graph, alignment: Int, reason: String) -> PatchDecision {
-        let layer = Schedule.best(graph, patch: nil, alignment: alignment)
+    public static func layerByLayer(_ graph: Graph, alignment: Int, reason: String, kernels: KernelLibrary = .reference) -> PatchDecision {
+        let layer = Schedule.best(graph, patch: nil, alignment: alignment, kernels: kernels)
         return PatchDecision(schedule: layer, layerBased: layer, chosen: .layerByLayer(layer), reason: reason, considered: 0)
     }
 }
@@ -96,10 +96,10 @@ public struct PatchSearchFailure: Error, Sendable {
 public enum PatchSearch {
     public static let maxGrid = 8
 
-    public static func choose(_ graph: Graph, budget: Int?, mode: PatchMode, alignment: Int) throws(PatchSearchFailure)
-        -> PatchDecision
+    public static func choose(_ graph: Graph, budget: Int?, mode: PatchMode, alignment: Int,
+                              kernels: KernelLibrary = .reference) throws(PatchSearchFailure) -> PatchDecision
     {
-        let layer = Schedule.best(graph, patch: nil, alignment: alignment)
+        let layer = Schedule.best(graph, patch: nil, alignment: alignment, kernels: kernels)
         let layerCandidate = PatchCandidate.layerByLayer(layer)
         switch mode {
         case .off:
@@ -116,7 +116,8 @@ public enum PatchSearch {
                 throw PatchSearchFailure(message: "--patch \(split):\(grid.h)x\(grid.w): the grid must be between 1x1 and the "
                     + "stage output's \(stage[1])x\(stage[2])")
             }
-            let schedule = Schedule.best(graph, patch: PatchGeometry(graph: graph, split: split, grid: grid), alignment: alignment)
+            let schedule = Schedule.best(graph, patch: PatchGeometry(graph: graph, split: split, grid: grid), alignment: alignment,
+                                         kernels: kernels)
             let chosen = PatchCandidate(split: split, grid: grid, macs: schedule.macs, lowerBound: schedule.memory.lowerBound,
                                         peak: schedule.peakBytes)
             return PatchDecision(schedule: schedule, layerBased: layer, chosen: chosen,
@@ -132,13 +133,14 @@ public enum PatchSearch {
             return PatchDecision(schedule: layer, layerBased: layer, chosen: layerCandidate,
                                  reason: "layer by layer fits --sram (\(layer.peakBytes) <= \(budget) bytes) with the fewest MACs", considered: 0)
         }
-        var candidates = enumerate(graph, alignment: alignment)
+        var candidates = enumerate(graph, alignment: alignment, kernels: kernels)
         let considered = candidates.count
         candidates.sort { ($0.macs, $0.tiles, $0.split!) < ($1.macs, $1.tiles, $1.split!) }
         for c in candidates where c.lowerBound <= budget {
-            let schedule = Schedule(graph, patch: PatchGeometry(graph: graph, split: c.split!, grid: c.grid!), alignment: alignment)
+            let schedule = Schedule(graph, patch: PatchGeometry(graph: graph, split: c.split!, grid: c.grid!), alignment: alignment,
+                                    kernels: kernels)
             guard schedule.peakBytes <= budget else { continue }
-            let best = Schedule.best(graph, patch: schedule.patch, alignment: alignment, planned: schedule)
+            let best = Schedule.best(graph, patch: schedule.patch, alignment: alignment, planned: schedule, kernels: kernels)
             var chosen = c
             chosen.peak = best.peakBytes
             let extra = Double(best.macs - layer.macs) / Double(max(layer.macs, 1)) * 100
@@ -146,21 +148,21 @@ public enum PatchSearch {
                 + "fewest MACs that fits (%d bytes, +%.1f%% MACs)", layer.peakBytes, budget, considered, best.peakBytes, extra)
             return PatchDecision(schedule: best, layerBased: layer, chosen: chosen, reason: reason, considered: considered)
         }
-        let best = minimumPeak(graph, candidates + [layerCandidate], alignment: alignment)
+        let best = minimumPeak(graph, candidates + [layerCandidate], alignment: alignment, kernels: kernels)
         throw PatchSearchFailure(message: "needs more SRAM than --sram \(budget) bytes: layer by layer needs \(layer.peakBytes) bytes; "
             + "tried \(considered) patch plans (every legal split, grids up to \(maxGrid)x\(maxGrid)); the smallest peak any plan reaches is "
             + "\(best.peak!) bytes, with the \(best)")
     }
 
     /// Every legal (split, grid) with its MACs and lower bound (arena not planned).
-    public static func enumerate(_ graph: Graph, alignment: Int) -> [PatchCandidate] {
+    public static func enumerate(_ graph: Graph, alignment: Int, kernels: KernelLibrary = .reference) -> [PatchCandidate] {
         var result: [PatchCandidate] = []
         for split in PatchStage.legalSplits(graph) {
             let stage = graph.type(graph.nodes[split - 1].outputs[0]).shape
             for h in 1...min(maxGrid, stage[1]) {
                 for w in 1...min(maxGrid, stage[2]) where h * w > 1 {
                     let geometry = PatchGeometry(graph: graph, split: split, grid: HW(h, w))
-                    let s = Schedule(graph, patch: geometry, alignment: alignment, search: false)
+                    let s = Schedule(graph, patch: geometry, alignment: alignment, search: false, kernels: kernels)
                     result.append(PatchCandidate(split: split, grid: HW(h, w), macs: s.macs, lowerBound: s.memory.lowerBound))
                 }
             }
@@ -170,13 +172,14 @@ public enum PatchSearch {
 
     /// The candidate with the smallest planned arena: plans candidates in order of lower bound and
     /// stops once the bound reaches the best arena found.
-    public static func minimumPeak(_ graph: Graph, _ candidates: [PatchCandidate], alignment: Int) -> PatchCandidate {
+    public static func minimumPeak(_ graph: Graph, _ candidates: [PatchCandidate], alignment: Int,
+                                   kernels: KernelLibrary = .reference) -> PatchCandidate {
         var best: PatchCandidate?
         for var c in candidates.sorted(by: { ($0.lowerBound, $0.macs) < ($1.lowerBound, $1.macs) }) {
             if let best, c.lowerBound >= best.peak! { break }
             if c.peak == nil {
                 let patch = c.split.map { PatchGeometry(graph: graph, split: $0, grid: c.grid!) }
-                c.peak = Schedule(graph, patch: patch, alignment: alignment).peakBytes
+                c.peak = Schedule(graph, patch: patch, alignment: alignment, kernels: kernels).peakBytes
             }
             if best == nil || c.peak! < best!.peak! || (c.peak! == best!.peak! && c.macs < best!.macs) { best = c }
         }

@@ -10,7 +10,8 @@ import TinycIR
 ///     stage tensor (full size)       H_s·W_s·C_s                   step 0 … its last reader
 ///     other patch-stage tensors      their largest tile            producer … last reader (< split)
 ///     later tensors                  full size                     producer … last reader
-///     in-place depthwise plane       one channel of the input      that node's step
+///     in-place depthwise plane       the kernel's scratch          that node's step
+///     kernel scratch (im2col, ...)   KernelLibrary's formula       that node's step
 ///
 /// Sharing memory only between buffers with disjoint step intervals is safe across tile
 /// iterations too: no patch-stage tile buffer lives from one tile into the next.
@@ -27,6 +28,10 @@ public struct Schedule: Sendable {
     public var aliases: [TensorID: TensorID]
     /// In-place depthwise node → the pseudo tensor id of its plane scratch in `memory`.
     public var planes: [Int: TensorID]
+    /// Node → the pseudo tensor id of its kernel's scratch in `memory` (nodes whose kernel needs some).
+    public var scratch: [Int: TensorID]
+    /// The kernels the nodes run (their scratch is planned here).
+    public var kernels: KernelLibrary
     public var buffers: [Buffer]
     public var memory: MemoryPlan
     /// MACs of one inference, counting the recomputed halos of the patch stage.
@@ -48,7 +53,8 @@ public struct Schedule: Sendable {
     /// nodes run in place where legal, limited to `inPlaceAllowed` when given. With `search: false`
     /// the arena comes from one greedy-by-size pass (cheap, for ranking candidate plans); otherwise
     /// from the full `MemoryPlanner` search.
-    public init(_ graph: Graph, patch: PatchGeometry?, alignment: Int, inPlaceAllowed: Set<Int>? = nil, search: Bool = true) {
+    public init(_ graph: Graph, patch: PatchGeometry?, alignment: Int, inPlaceAllowed: Set<Int>? = nil, search: Bool = true,
+                kernels: KernelLibrary = .reference) {
         let split = patch?.split ?? 0
         let steps = graph.nodes.count
         let lastStep = max(steps - 1, 0)
@@ -64,6 +70,12 @@ public struct Schedule: Sendable {
             let type = graph.type(t)
             guard inStage(t), let patch else { return type.byteCount }
             return patch.maxTilePixels(t) * type.shape[3] * type.dtype.size
+        }
+        /// The largest tile's height and width (each maximised separately), or the tensor's.
+        func maxPixels(_ t: TensorID) -> (Int, Int) {
+            let s = graph.type(t).shape
+            guard inStage(t), let patch else { return (s[1], s[2]) }
+            return (patch.rows[t]!.map(\.count).max()!, patch.cols[t]!.map(\.count).max()!)
         }
         func pixels(_ t: TensorID, _ i: Int, _ j: Int) -> Int {
             guard inStage(t), let patch else { let s = graph.type(t).shape; return s[1] * s[2] }
@@ -102,7 +114,8 @@ public struct Schedule: Sendable {
                 guard fits else { continue }
                 inPlaceDepthwise.insert(n)
                 aliases[y] = root(x)
-                planeSize[n] = bytes(x) / graph.type(x).shape[3]  // one channel of the (largest tile of the) input
+                let (h, w) = maxPixels(x)
+                planeSize[n] = kernels.inPlaceDepthwise(graph, n, inputPixels: h, w).scratchBytes
             }
             if case .conv2d = node.op, n >= split, n + 1 < steps, case .add = graph.nodes[n + 1].op {
                 let add = graph.nodes[n + 1], c = node.outputs[0]
@@ -136,7 +149,17 @@ public struct Schedule: Sendable {
             planes[n] = id
             buffers.append(Buffer(tensor: id, size: Liveness.roundUp(planeSize[n]!, to: alignment), first: n, last: n))
         }
+        var scratch: [Int: TensorID] = [:]
+        for n in graph.nodes.indices where !inPlaceDepthwise.contains(n) {
+            let bytes = kernels.choice(graph, n).scratchBytes
+            guard bytes > 0 else { continue }
+            let id = TensorID(graph.tensors.count + graph.nodes.count + n)
+            scratch[n] = id
+            buffers.append(Buffer(tensor: id, size: Liveness.roundUp(bytes, to: alignment), first: n, last: n))
+        }
         self.patch = patch
+        self.scratch = scratch
+        self.kernels = kernels
         self.inPlaceDepthwise = inPlaceDepthwise
         self.fusedAdds = fusedAdds
         self.aliases = aliases.filter { first[$0.key] != nil }
@@ -155,10 +178,12 @@ public struct Schedule: Sendable {
     /// the planned arena gets smaller. (Otherwise in-place stays: with the reference kernels it is
     /// also cheaper, its per-channel plane loop executing fewer instructions than the strided one.)
     /// `planned`, when given, is `Schedule(graph, patch: patch, alignment: alignment)` already computed.
-    public static func best(_ graph: Graph, patch: PatchGeometry?, alignment: Int, planned: Schedule? = nil) -> Schedule {
-        var best = planned ?? Schedule(graph, patch: patch, alignment: alignment)
+    public static func best(_ graph: Graph, patch: PatchGeometry?, alignment: Int, planned: Schedule? = nil,
+                            kernels: KernelLibrary = .reference) -> Schedule {
+        var best = planned ?? Schedule(graph, patch: patch, alignment: alignment, kernels: kernels)
         for n in best.inPlaceDepthwise.sorted() {
-            let trial = Schedule(graph, patch: patch, alignment: alignment, inPlaceAllowed: best.inPlaceDepthwise.subtracting([n]))
+            let trial = Schedule(graph, patch: patch, alignment: alignment, inPlaceAllowed: best.inPlaceDepthwise.subtracting([n]),
+                                 kernels: kernels)
             if trial.peakBytes < best.peakBytes { best = trial }
         }
         return best

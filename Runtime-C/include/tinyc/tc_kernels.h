@@ -24,12 +24,19 @@ extern "C" {
 void tc_conv2d_s8_ref(const tc_conv2d_params *p, const int8_t *input, const int8_t *filter,
                       const int32_t *bias, int8_t *output);
 
+/* Folded bias. The `_dsp` conv, depthwise and fully connected kernels take the bias with the input
+ * offset folded in at compile time, so their inner loops multiply raw int8 values:
+ *     bias_f[o] = bias[o] + input_offset * (sum of every filter tap of output channel o)   (mod 2^32)
+ * (bias NULL counts as 0; bias_f is never NULL). Taps outside the input count as the raw value
+ * -input_offset, which cancels their share of the sum. Accumulators wrap mod 2^32, so results equal
+ * the `_ref` kernels' even for TFLite's +-(2^31 - 1) "dead channel" biases. */
+
 /* Int8 pointwise convolution for cores with the Armv7E-M DSP extension (SXTB16 + SMLAD, 2 output
  * channels x 2 pixels per inner step); portable C elsewhere (tc_simd.h), with identical results.
  * Same params, tensors and layouts as tc_conv2d_s8_ref (filter OHWI = (output.c, 1, 1, input.c),
- * no special packing), restricted to kernel 1x1, stride 1x1, all pads 0 (dilation has no effect),
- * output.h/w == input.h/w; in_row_stride/out_row_stride are honoured (0 = dense). output must not
- * overlap input. Bit-exact with tc_conv2d_s8_ref. */
+ * no special packing) but a folded bias, restricted to kernel 1x1, stride 1x1, all pads 0 (dilation
+ * has no effect), output.h/w == input.h/w; in_row_stride/out_row_stride are honoured (0 = dense).
+ * output must not overlap input. Bit-exact with tc_conv2d_s8_ref. */
 void tc_conv2d_1x1_s8_dsp(const tc_conv2d_params *p, const int8_t *input, const int8_t *filter,
                           const int32_t *bias, int8_t *output);
 
