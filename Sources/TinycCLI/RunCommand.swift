@@ -17,8 +17,8 @@ struct RunCommand: ParsableCommand {
     @Argument(help: "Output directory of `tinyc compile`.")
     var directory: String
 
-    @Option(help: "Board: mps2-an386 (Cortex-M4F under QEMU) or host.")
-    var board = "mps2-an386"
+    @Option(help: "Board: mps2-an386 (Cortex-M4F under QEMU), mps2-an385 (Cortex-M3 under QEMU) or host. Default: the board of the target the model was compiled for.")
+    var board: String?
 
     @Option(help: "Input: .npy (float, quantized with the model's input scale; or int8), or raw int8 bytes; may hold several samples. Default: a fixed pseudo-random input.")
     var input: String?
@@ -46,7 +46,8 @@ struct RunCommand: ParsableCommand {
                 throw CLIError("\(directory) is not a tinyc output directory (run `tinyc compile ... -o \(directory)`): \(error.description)")
             }
             let samples = try InputLoader.samples(input, for: graph)
-            var runner = FirmwareRunner(directory: dir, graph: graph, board: try Board.parse(board), root: try ToolPaths.root())
+            let board = try board.map { b throws(CLIError) in try Board.parse(b) } ?? Self.defaultBoard(dir)
+            var runner = FirmwareRunner(directory: dir, graph: graph, board: board, root: try ToolPaths.root())
             runner.timeout = timeout
             runner.profile = profile
             if profile && runner.board == .host {
@@ -62,9 +63,9 @@ struct RunCommand: ParsableCommand {
             let top = result.outputs.map { argmax($0) }
             let accuracy = truth.map { t in Double(zip(top, t).filter { $0 == $1 }.count) / Double(t.count) }
             if json {
-                say(jsonReport(graph, result, top, accuracy, layers))
+                say(jsonReport(graph, board, result, top, accuracy, layers))
             } else {
-                say(textReport(graph, result, top, accuracy) + (layers.map { "\nper layer (inference 0):\n" + $0.text() } ?? ""))
+                say(textReport(graph, board, result, top, accuracy) + (layers.map { "\nper layer (inference 0):\n" + $0.text() } ?? ""))
             }
         }
     }
@@ -89,9 +90,15 @@ struct RunCommand: ParsableCommand {
         }
     }
 
-    func textReport(_ graph: Graph, _ r: FirmwareRunner.Result, _ top: [Int], _ accuracy: Double?) -> String {
+    /// The board of the target in the directory's report.json (mps2-an386 if it cannot tell).
+    static func defaultBoard(_ dir: URL) -> Board {
+        let report = try? JSONDecoder().decode(Report.self, from: Data(contentsOf: dir.appendingPathComponent("report.json")))
+        return report.flatMap { Target(rawValue: $0.target) }?.board ?? .mps2An386
+    }
+
+    func textReport(_ graph: Graph, _ board: Board, _ r: FirmwareRunner.Result, _ top: [Int], _ accuracy: Double?) -> String {
         let q = graph.type(graph.outputs[0]).quantization.perTensorParameters ?? (1, 0)
-        var s = "board \(board): \(r.outputs.count) inference(s)\n"
+        var s = "board \(board.rawValue): \(r.outputs.count) inference(s)\n"
         let first = r.outputs[0]
         s += "output[0] int8: \(first.map(String.init).joined(separator: " "))\n"
         s += "output[0] real: \(ReferenceInterpreter.dequantize(first, scale: q.scale, zeroPoint: q.zeroPoint).map { String(format: "%.4g", $0) }.joined(separator: " "))\n"
@@ -119,9 +126,9 @@ struct RunCommand: ParsableCommand {
         return try LayerProfile(report: report, marks: marks, total: total)
     }
 
-    func jsonReport(_ graph: Graph, _ r: FirmwareRunner.Result, _ top: [Int], _ accuracy: Double?, _ layers: LayerProfile?) -> String {
+    func jsonReport(_ graph: Graph, _ board: Board, _ r: FirmwareRunner.Result, _ top: [Int], _ accuracy: Double?, _ layers: LayerProfile?) -> String {
         var o: [String: Any] = [
-            "board": board, "model": graph.name, "inputs": r.outputs.count,
+            "board": board.rawValue, "model": graph.name, "inputs": r.outputs.count,
             "output": r.outputs[0].map { Int($0) }, "outputs": r.outputs.map { $0.map { Int($0) } },
             "top_class": top[0], "top_classes": top, "flash_bytes": r.flashBytes, "checked": check,
         ]

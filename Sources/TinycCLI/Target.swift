@@ -1,5 +1,6 @@
-/// The CPU cores `--target` names. Only cortex-m4 has a code generator and a board today; the
-/// others are listed so that naming them gives a clear "not supported yet" instead of "unknown".
+/// The CPU cores `--target` names. cortex-m4 (DSP kernels) and cortex-m3 (portable kernels) have
+/// a board under QEMU; the others are listed so that naming them gives a clear "not supported yet"
+/// instead of "unknown".
 public enum Target: String, CaseIterable, Sendable {
     case cortexM4 = "cortex-m4"
     case cortexM0 = "cortex-m0"
@@ -9,7 +10,11 @@ public enum Target: String, CaseIterable, Sendable {
     case cortexM33 = "cortex-m33"
     case cortexM55 = "cortex-m55"
 
-    public var isSupported: Bool { self == .cortexM4 }
+    public var isSupported: Bool { Self.supported.contains(self) }
+    public static let supported: [Target] = [.cortexM4, .cortexM3]
+
+    /// The QEMU board `tinyc run` uses for code compiled for this core.
+    public var board: Board { self == .cortexM3 ? .mps2An385 : .mps2An386 }
 
     /// Whether the core has the DSP extension (SMLAD, SXTB16): the code generator then calls the
     /// `_dsp` kernels where one exists.
@@ -26,7 +31,8 @@ public enum Target: String, CaseIterable, Sendable {
             throw CLIError("unknown target '\(name)' (known: \(allCases.map(\.rawValue).joined(separator: ", ")))", exitCode: 2)
         }
         guard t.isSupported else {
-            throw CLIError("target '\(t.rawValue)' is not supported yet (supported: cortex-m4)", exitCode: 2)
+            throw CLIError("target '\(t.rawValue)' is not supported yet (supported: \(supported.map(\.rawValue).joined(separator: ", ")))",
+                           exitCode: 2)
         }
         return t
     }
@@ -35,6 +41,7 @@ public enum Target: String, CaseIterable, Sendable {
 /// Boards `tinyc run` can build for and emulate.
 public enum Board: String, CaseIterable, Sendable {
     case mps2An386 = "mps2-an386"
+    case mps2An385 = "mps2-an385"
     case host
 
     public static func parse(_ name: String) throws(CLIError) -> Board {

@@ -25,7 +25,7 @@ struct CompileTests {
     }
 
     @Test func namesUnsupportedTargets() {
-        #expect(throws: CLIError("target 'cortex-m0' is not supported yet (supported: cortex-m4)", exitCode: 2)) {
+        #expect(throws: CLIError("target 'cortex-m0' is not supported yet (supported: cortex-m4, cortex-m3)", exitCode: 2)) {
             try Target.parse("cortex-m0")
         }
         #expect((try? Target.parse("cortex-m4")) == .cortexM4)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TinycCodegenC
 import TinycReference
 @testable import TinycCLI
 
@@ -18,10 +19,12 @@ struct MLPerfTinyTests {
         let goldens: TFLiteGoldens
     }
 
-    static func compile(_ name: String) throws -> Compiled {
+    static func compile(_ name: String, target: Target = .cortexM4) throws -> Compiled {
         let url = Paths.mlperfTiny.appendingPathComponent("\(name).tflite")
-        let compiled = try Compiler.compile(url, options: CompileOptions())
-        let dir = Paths.temporaryDirectory("mlperf-\(name)")
+        var options = CompileOptions()
+        options.target = target
+        let compiled = try Compiler.compile(url, options: options)
+        let dir = Paths.temporaryDirectory("mlperf-\(name)-\(target.rawValue)")
         try OutputWriter.write(compiled, modelFile: url, to: dir)
         return Compiled(compiled: compiled, directory: dir, goldens: try TFLiteGoldens(model: name))
     }
@@ -65,6 +68,22 @@ struct MLPerfTinyTests {
         let result = try runner.run(inputs)
         let diff = m.goldens.differences(result.outputs)
         #expect(diff.isEmpty, "\(diff.count) differ: \(diff.prefix(3))")
+        #expect(result.instructions.count == inputs.count)
+    }
+
+    /// Cortex-M3 has no DSP extension: the code calls only `_ref` kernels, and on the M3 board
+    /// (mps2-an385) gives the same bytes as TFLM (two inputs per model keep it quick).
+    @Test(.enabled(if: haveTools(EndToEndTests.qemuTools), "needs make, arm-none-eabi-gcc and qemu-system-arm: run Scripts/setup.sh"),
+          arguments: models)
+    func firmwareOnMps2An385IsBitExactWithTFLM(_ name: String) throws {
+        let m = try Self.compile(name, target: .cortexM3)
+        let source = try String(contentsOf: m.directory.appendingPathComponent("\(CName.identifier(m.compiled.graph.name)).c"), encoding: .utf8)
+        #expect(!source.contains("_dsp("), "cortex-m3 code calls a _dsp kernel")
+        #expect(source.contains("_ref("))
+        let inputs = Array(m.goldens.int8Inputs.prefix(2))
+        let runner = FirmwareRunner(directory: m.directory, graph: m.compiled.graph, board: .mps2An385, root: try ToolPaths.root())
+        let result = try runner.run(inputs)
+        #expect(result.outputs == Array(m.goldens.int8Outputs.prefix(2)))
         #expect(result.instructions.count == inputs.count)
     }
 
