@@ -94,9 +94,15 @@ static inline tc_rq tc_rq_make(int32_t mult, int32_t shift)
     return r;
 }
 
+#if defined(__GNUC__)
+#define TC_LIKELY(c) __builtin_expect(!!(c), 1)
+#else
+#define TC_LIKELY(c) (c)
+#endif
+
 static inline int32_t tc_rq_apply(const tc_rq *r, int32_t x)
 {
-    if (r->shift < 0) {
+    if (TC_LIKELY(r->shift < 0)) { /* the fast path first: GCC lays it out as the fall-through */
         const int64_t q = (int64_t)x * r->mult + r->round + (int64_t)(x >> 31) * ((int64_t)1 << 31);
         return (int32_t)(q >> 32) >> r->rsh;
     }

@@ -28,9 +28,12 @@ public struct Report: Codable, Equatable, Sendable {
         /// Memory techniques applied: "in-place" (depthwise over its input), "fused-add" (the next
         /// add computed in this conv's epilogue), "fused" (this add, computed by the conv before it).
         public var memory: [String]
+        /// The Runtime-C function that runs it (nil: no kernel call, e.g. a reshape, or computed
+        /// inside the previous conv's call).
+        public var kernel: String?
 
         enum CodingKeys: String, CodingKey {
-            case name, op, macs, params, precision, stage, memory
+            case name, op, macs, params, precision, stage, memory, kernel
             case inputShapes = "input_shapes", outputShape = "output_shape", weightBytes = "weight_bytes"
             case liveBytes = "live_bytes", outputOffset = "output_offset", layerBasedLiveBytes = "layer_based_live_bytes"
             case executedMACs = "executed_macs"
@@ -102,6 +105,7 @@ public struct Report: Codable, Equatable, Sendable {
             if chosen.isFusedAway(i) { memory.append("fused") }
             let inPatch = chosen.patch.map { i < $0.split } ?? false
             let executed = TinycSchedule.Schedule.macs(of: i, graph, patch: chosen.patch)
+            let kernel = chosen.isFusedAway(i) ? "" : chosen.kernel(graph, i).name
             return Layer(
                 name: node.name, op: node.op.name,
                 inputShapes: node.inputs.filter { !graph.isConstant($0) }.map { graph.type($0).shape },
@@ -111,7 +115,7 @@ public struct Report: Codable, Equatable, Sendable {
                 liveBytes: i < plan.liveBytesPerStep.count ? plan.liveBytesPerStep[i] : 0,
                 layerBasedLiveBytes: i < layerLive.count ? layerLive[i] : 0,
                 outputOffset: chosen.offset(node.outputs[0]),
-                executedMACs: executed, stage: inPatch ? "patch" : "layer", memory: memory)
+                executedMACs: executed, stage: inPatch ? "patch" : "layer", memory: memory, kernel: kernel.isEmpty ? nil : kernel)
         }
         executedMACs = patchMACs
         inputBytes = chosen.inputBytes
@@ -124,7 +128,7 @@ public struct Report: Codable, Equatable, Sendable {
             macOverheadPercent: modelMACs > 0 ? (Double(patchMACs) / Double(modelMACs) - 1) * 100 : 0,
             plansConsidered: decision.considered)
         arenaBytes = plan.arenaBytes
-        scratchBytes = 0  // the reference kernels need no scratch; in-place depthwise planes are arena buffers
+        scratchBytes = 0  // kernel scratch (im2col buffers, in-place depthwise planes) is planned inside the arena
         peakSRAMBytes = arenaBytes + scratchBytes
         lowerBoundBytes = plan.lowerBound
         weightBytes = layers.reduce(0) { $0 + $1.weightBytes }

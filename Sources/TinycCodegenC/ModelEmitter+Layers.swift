@@ -170,13 +170,7 @@ extension ModelEmitter {
 extension ModelEmitter {
     /// The kernel node `index` runs with, in the context the schedule puts it in: the epilogue-fused
     /// conv + add, in-place depthwise, a patch-stage tile, or plain.
-    func kernel(_ index: Int) -> KernelLibrary.Choice {
-        let k = schedule.kernels
-        if schedule.fusedAdds[index] != nil { return k.fusedConvAdd(graph, index) }
-        if schedule.inPlaceDepthwise.contains(index) { return k.inPlaceDepthwise(graph, index, inputPixels: 0, 0) }
-        if let patch = schedule.patch, index < patch.split { return k.tile(graph, index) }
-        return k.choice(graph, index)
-    }
+    func kernel(_ index: Int) -> KernelLibrary.Choice { schedule.kernel(graph, index) }
 
     /// `static const` folded bias of node `index` when its kernel takes one (FoldedBias).
     func emitFoldedBias(_ index: Int, _ p: IntegerParams.Conv, into w: inout CWriter) {

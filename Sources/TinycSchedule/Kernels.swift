@@ -82,3 +82,14 @@ public struct KernelLibrary: Sendable, Equatable {
         return k[1] == 1 && k[2] == 1 && a.stride == .one && a.dilation == .one && x[1] == y[1] && x[2] == y[2]
     }
 }
+
+extension Schedule {
+    /// The kernel node `n` runs with in this schedule: the conv + add fused in its epilogue,
+    /// in-place depthwise, a patch-stage tile, or plain.
+    public func kernel(_ graph: Graph, _ n: Int) -> KernelLibrary.Choice {
+        if fusedAdds[n] != nil { return kernels.fusedConvAdd(graph, n) }
+        if inPlaceDepthwise.contains(n) { return kernels.inPlaceDepthwise(graph, n, inputPixels: 0, 0) }
+        if let patch, n < patch.split { return kernels.tile(graph, n) }
+        return kernels.choice(graph, n)
+    }
+}
