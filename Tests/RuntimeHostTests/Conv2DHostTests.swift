@@ -89,4 +89,8 @@ struct Conv2DHostTests {
         #expect(cases.count >= 50)
         HostHarness.expectBitExact(cases, label: "conv2d")
     }
+
+    @Test func conv2dDSPKernelsMatchReferenceBitExact() throws {
+        HostHarness.expectBitExact(try Conv2DCases.all(), label: "conv2d-dsp", kernels: .dsp)
+    }
 }

@@ -40,4 +40,8 @@ struct DepthwiseConv2DHostTests {
         }) == [1, 2, 3])
         HostHarness.expectBitExact(cases, label: "depthwise_conv2d")
     }
+
+    @Test func depthwiseDSPKernelsMatchReferenceBitExact() throws {
+        HostHarness.expectBitExact(try DepthwiseCases.all(), label: "depthwise_conv2d-dsp", kernels: .dsp)
+    }
 }

@@ -104,6 +104,10 @@ struct ElementwiseHostTests {
         HostHarness.expectBitExact(try AddCases.all(), label: "add")
     }
 
+    @Test func addDSPKernelsMatchReferenceBitExact() throws {
+        HostHarness.expectBitExact(try AddCases.all(), label: "add-dsp", kernels: .dsp)
+    }
+
     @Test func standaloneActivationMatchesReferenceBitExact() throws {
         HostHarness.expectBitExact(try ActivationCases.all(), label: "activation")
     }

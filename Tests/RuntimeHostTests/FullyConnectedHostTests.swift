@@ -36,4 +36,8 @@ struct FullyConnectedHostTests {
     @Test func fullyConnectedMatchesReferenceBitExact() throws {
         HostHarness.expectBitExact(try FullyConnectedCases.all(), label: "fully_connected")
     }
+
+    @Test func fullyConnectedDSPKernelsMatchReferenceBitExact() throws {
+        HostHarness.expectBitExact(try FullyConnectedCases.all(), label: "fully_connected-dsp", kernels: .dsp)
+    }
 }

@@ -23,8 +23,8 @@ enum HostHarness {
     static let alignment = 4
 
     /// The layer-by-layer schedule of `graph`, its arena plan checked against the planner invariant.
-    static func plan(_ graph: Graph, patch: PatchGeometry? = nil) throws(HostFailure) -> Schedule {
-        let schedule = Schedule(graph, patch: patch, alignment: alignment)
+    static func plan(_ graph: Graph, patch: PatchGeometry? = nil, kernels: KernelLibrary = .reference) throws(HostFailure) -> Schedule {
+        let schedule = Schedule(graph, patch: patch, alignment: alignment, kernels: kernels)
         if let violation = MemoryPlanner.violation(in: schedule.memory, buffers: schedule.buffers) {
             throw HostFailure("memory plan violates its invariant: \(violation)")
         }
@@ -32,8 +32,10 @@ enum HostHarness {
     }
 
     /// The generated files of `graph` as C model `model`.
-    static func emit(_ graph: Graph, model: String) throws(HostFailure) -> [(name: String, contents: String)] {
-        let p = try plan(graph)
+    static func emit(_ graph: Graph, model: String, kernels: KernelLibrary = .reference) throws(HostFailure)
+        -> [(name: String, contents: String)]
+    {
+        let p = try plan(graph, kernels: kernels)
         do {
             return try ModelEmitter(graph: graph, schedule: p, model: model, provenance: provenance).files()
         } catch {
@@ -58,7 +60,10 @@ enum HostHarness {
 
     /// Runs `cases` through generated C and checks byte equality with the reference, recording an
     /// issue per failing case. `label` names the batch in logs and temporary directories.
-    static func expectBitExact(_ cases: [HostCase], label: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    /// With `kernels: .dsp` the generated C calls the `_dsp` kernels (their portable C on the host),
+    /// with the folded biases, weight layouts and scratch the compiler gives them.
+    static func expectBitExact(_ cases: [HostCase], label: String, kernels: KernelLibrary = .reference,
+                               sourceLocation: SourceLocation = #_sourceLocation) {
         let started = Date()
         let names = Set(cases.map(\.name))
         #expect(names.count == cases.count, "case names must be unique in batch \(label)", sourceLocation: sourceLocation)
@@ -94,7 +99,7 @@ enum HostHarness {
             do throws(HostFailure) {
                 do { try Verifier.verify(c.graph) } catch { throw HostFailure("graph does not verify: \(error)") }
                 let expected = try reference(c.graph, c.inputs)
-                let files = try emit(c.graph, model: model)
+                let files = try emit(c.graph, model: model, kernels: kernels)
                 for f in files {
                     try write(f.contents, to: dir.appendingPathComponent(f.name))
                 }

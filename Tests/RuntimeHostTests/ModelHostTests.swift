@@ -136,4 +136,9 @@ struct ModelHostTests {
         }
         HostHarness.expectBitExact(cases, label: "models")
     }
+
+    /// The same graphs with the `_dsp` kernels (in-place depthwise, fused conv + add, scratch).
+    @Test func multiLayerModelsWithDSPKernelsMatchReferenceBitExact() throws {
+        HostHarness.expectBitExact(try ModelCases.all(), label: "models-dsp", kernels: .dsp)
+    }
 }

@@ -50,4 +50,8 @@ struct PoolHostTests {
     @Test func poolingMatchesReferenceBitExact() throws {
         HostHarness.expectBitExact(try PoolCases.all(), label: "pool")
     }
+
+    @Test func poolingDSPKernelsMatchReferenceBitExact() throws {
+        HostHarness.expectBitExact(try PoolCases.all(), label: "pool-dsp", kernels: .dsp)
+    }
 }
