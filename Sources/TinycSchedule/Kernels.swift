@@ -32,15 +32,33 @@ public struct KernelLibrary: Sendable, Equatable {
         }
     }
 
-    /// The kernel of node `n`, run out of place on its whole tensors.
-    public func choice(_ graph: Graph, _ n: Int) -> Choice {
+    /// Height and width of a node's input and output as one call of its kernel sees them: the
+    /// whole tensors, or the largest tile of a patch stage (each dimension maximised separately).
+    public struct Extent: Sendable, Equatable {
+        public var input: HW, output: HW
+        public init(input: HW, output: HW) { self.input = input; self.output = output }
+
+        /// The whole tensors of node `n`.
+        public static func whole(_ graph: Graph, _ n: Int) -> Extent {
+            let x = graph.type(graph.nodes[n].inputs[0]).shape, y = graph.type(graph.nodes[n].outputs[0]).shape
+            return Extent(input: HW(x.count == 4 ? x[1] : 1, x.count == 4 ? x[2] : 1),
+                          output: HW(y.count == 4 ? y[1] : 1, y.count == 4 ? y[2] : 1))
+        }
+    }
+
+    /// The kernel of node `n` run out of place (`extent`: nil for the whole tensors).
+    public func choice(_ graph: Graph, _ n: Int, extent: Extent? = nil) -> Choice {
         let node = graph.nodes[n]
+        let e = extent ?? .whole(graph, n)
         switch node.op {
         case .conv2d:
-            if dsp && Self.isPointwise(graph, n) { return Choice("tc_conv2d_1x1_s8_dsp", foldedBias: true) }
-            return Choice("tc_conv2d_s8_ref")
-        case .depthwiseConv2d:
-            return Choice("tc_dwconv_s8_ref")
+            guard dsp else { return Choice("tc_conv2d_s8_ref") }
+            if Self.isPointwise(graph, n) { return Choice("tc_conv2d_1x1_s8_dsp", foldedBias: true) }
+            return Choice("tc_conv2d_s8_dsp", foldedBias: true, scratchBytes: Self.im2colBytes(graph, n))
+        case .depthwiseConv2d(let a):
+            guard dsp else { return Choice("tc_dwconv_s8_ref") }
+            return Choice("tc_dwconv\(Self.depthwiseVariant(graph, n, a))_s8_dsp", foldedBias: true,
+                          scratchBytes: Self.depthwiseScratch(graph, n, a, output: e.output))
         case .fullyConnected:
             return Choice("tc_fc_s8_ref")
         case .maxPool2d:
@@ -56,20 +74,53 @@ public struct KernelLibrary: Sendable, Equatable {
 
     /// The kernel of conv node `n` with the add after it computed in its epilogue.
     public func fusedConvAdd(_ graph: Graph, _ n: Int) -> Choice {
-        Choice("tc_conv2d_add_s8_ref")
+        guard dsp else { return Choice("tc_conv2d_add_s8_ref") }
+        return Choice("tc_conv2d_add_s8_dsp", foldedBias: true, scratchBytes: Self.im2colBytes(graph, n))
+    }
+
+    /// The kernel of in-place depthwise node `n` and its scratch (`extent`: nil for the whole tensors).
+    public func inPlaceDepthwise(_ graph: Graph, _ n: Int, extent: Extent? = nil) -> Choice {
+        let e = extent ?? .whole(graph, n)
+        guard dsp, case .depthwiseConv2d(let a) = graph.nodes[n].op else {
+            // tc_dwconv_s8_inplace_scratch_bytes: one channel plane of the input
+            return Choice("tc_dwconv_s8_inplace_ref", scratchBytes: e.input.h * e.input.w)
+        }
+        return Choice("tc_dwconv\(Self.depthwiseVariant(graph, n, a))_s8_inplace_dsp", foldedBias: true,
+                      scratchBytes: Self.depthwiseScratch(graph, n, a, output: e.output))
     }
 
     /// The kernel of patch-stage node `n` on one tile: windowed kernels see local pads, which
     /// can be negative, and row strides. (A pointwise conv gets the crop of its input tile under
     /// the output tile, so it has no padding.)
-    public func tile(_ graph: Graph, _ n: Int) -> Choice {
-        choice(graph, n)
+    public func tile(_ graph: Graph, _ n: Int, extent: Extent? = nil) -> Choice {
+        choice(graph, n, extent: extent)
     }
 
-    /// The kernel of in-place depthwise node `n`, and its scratch for an input of `h x w` pixels
-    /// (the largest tile in a patch stage).
-    public func inPlaceDepthwise(_ graph: Graph, _ n: Int, inputPixels h: Int, _ w: Int) -> Choice {
-        Choice("tc_dwconv_s8_inplace_ref", scratchBytes: h * w)
+    /// tc_conv2d_s8_dsp_scratch_bytes: two int16 im2col columns of K4 = K rounded up to 4, K =
+    /// kernel.h * kernel.w * input.c, plus an int8 staging column when input.c % 4 != 0.
+    static func im2colBytes(_ graph: Graph, _ n: Int) -> Int {
+        let k = graph.type(graph.nodes[n].inputs[1]).shape
+        let taps = k[1] * k[2] * k[3]
+        let k4 = (taps + 3) / 4 * 4
+        return 4 * k4 + (k[3] % 4 != 0 ? k4 : 0)
+    }
+
+    /// "_3x3s1", "_3x3s2" or "" (the general depthwise kernel).
+    static func depthwiseVariant(_ graph: Graph, _ n: Int, _ a: DepthwiseConv2D) -> String {
+        let k = graph.type(graph.nodes[n].inputs[1]).shape
+        guard k[1] == 3, k[2] == 3, a.dilation == .one, a.depthMultiplier == 1, a.stride.h == a.stride.w else { return "" }
+        return a.stride.h == 1 ? "_3x3s1" : a.stride.h == 2 ? "_3x3s2" : ""
+    }
+
+    /// tc_dwconv_s8_dsp_scratch_bytes for an output of `output` pixels: an int16 plane of one channel
+    /// of the padded window (WY x PW, PW = WX rounded up to even), a row of int32 accumulators and the
+    /// taps as int16 pairs.
+    static func depthwiseScratch(_ graph: Graph, _ n: Int, _ a: DepthwiseConv2D, output: HW) -> Int {
+        let k = graph.type(graph.nodes[n].inputs[1]).shape
+        let wy = (output.h - 1) * a.stride.h + (k[1] - 1) * a.dilation.h + 1
+        let wx = (output.w - 1) * a.stride.w + (k[2] - 1) * a.dilation.w + 1
+        let pw = (wx + 1) / 2 * 2
+        return 4 + 2 * (wy * pw + 4) + 4 * (output.w + 1) + 4 * k[1] * ((k[2] + 1) / 2)
     }
 
     /// Whether conv node `n` is pointwise: 1×1 kernel, stride 1, no padding (so the output has the
@@ -88,7 +139,7 @@ extension Schedule {
     /// in-place depthwise, a patch-stage tile, or plain.
     public func kernel(_ graph: Graph, _ n: Int) -> KernelLibrary.Choice {
         if fusedAdds[n] != nil { return kernels.fusedConvAdd(graph, n) }
-        if inPlaceDepthwise.contains(n) { return kernels.inPlaceDepthwise(graph, n, inputPixels: 0, 0) }
+        if inPlaceDepthwise.contains(n) { return kernels.inPlaceDepthwise(graph, n) }
         if let patch, n < patch.split { return kernels.tile(graph, n) }
         return kernels.choice(graph, n)
     }

@@ -71,11 +71,19 @@ public struct Schedule: Sendable {
             guard inStage(t), let patch else { return type.byteCount }
             return patch.maxTilePixels(t) * type.shape[3] * type.dtype.size
         }
-        /// The largest tile's height and width (each maximised separately), or the tensor's.
-        func maxPixels(_ t: TensorID) -> (Int, Int) {
-            let s = graph.type(t).shape
-            guard inStage(t), let patch else { return (s[1], s[2]) }
-            return (patch.rows[t]!.map(\.count).max()!, patch.cols[t]!.map(\.count).max()!)
+        /// What one kernel call of node `n` sees: its largest tile in the patch stage.
+        func extent(_ n: Int) -> KernelLibrary.Extent {
+            let node = graph.nodes[n]
+            guard node.inputs.count > 0, graph.type(node.inputs[0]).shape.count == 4,
+                  graph.type(node.outputs[0]).shape.count == 4 else { return .whole(graph, n) }
+            func tile(_ t: TensorID) -> HW {
+                guard n < split, let patch, let rows = patch.rows[t], let cols = patch.cols[t] else {
+                    let s = graph.type(t).shape
+                    return HW(s[1], s[2])
+                }
+                return HW(rows.map(\.count).max()!, cols.map(\.count).max()!)
+            }
+            return KernelLibrary.Extent(input: tile(node.inputs[0]), output: tile(node.outputs[0]))
         }
         func pixels(_ t: TensorID, _ i: Int, _ j: Int) -> Int {
             guard inStage(t), let patch else { let s = graph.type(t).shape; return s[1] * s[2] }
@@ -114,8 +122,7 @@ public struct Schedule: Sendable {
                 guard fits else { continue }
                 inPlaceDepthwise.insert(n)
                 aliases[y] = root(x)
-                let (h, w) = maxPixels(x)
-                planeSize[n] = kernels.inPlaceDepthwise(graph, n, inputPixels: h, w).scratchBytes
+                planeSize[n] = kernels.inPlaceDepthwise(graph, n, extent: extent(n)).scratchBytes
             }
             if case .conv2d = node.op, n >= split, n + 1 < steps, case .add = graph.nodes[n + 1].op {
                 let add = graph.nodes[n + 1], c = node.outputs[0]
@@ -151,7 +158,9 @@ public struct Schedule: Sendable {
         }
         var scratch: [Int: TensorID] = [:]
         for n in graph.nodes.indices where !inPlaceDepthwise.contains(n) {
-            let bytes = kernels.choice(graph, n).scratchBytes
+            let bytes = fusedAdds[n] != nil ? kernels.fusedConvAdd(graph, n).scratchBytes
+                : n < split ? kernels.tile(graph, n, extent: extent(n)).scratchBytes
+                : kernels.choice(graph, n).scratchBytes
             guard bytes > 0 else { continue }
             let id = TensorID(graph.tensors.count + graph.nodes.count + n)
             scratch[n] = id
