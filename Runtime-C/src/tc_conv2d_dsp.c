@@ -137,7 +137,10 @@ static void tc_cv_col_staged(const tc_cv_in *c, int32_t y0, int32_t x0, int32_t 
     const int32_t ic = c->ic, span = c->kw * ic;
     const int32_t row_inside = x0 >= 0 && x0 + (c->kw - 1) * c->dw < c->iw;
     int8_t *s = c->stage;
+    const int32_t zero = 0;
     int32_t ky, kx;
+
+    memcpy(s + 4 * c->groups - 4, &zero, 4); /* the last group's bytes past k (the rest is overwritten) */
 
     for (ky = 0; ky < c->kh; ky++) {
         const int32_t y = y0 + ky * c->dh;
@@ -159,7 +162,6 @@ static void tc_cv_col_staged(const tc_cv_in *c, int32_t y0, int32_t x0, int32_t 
                 s = tc_cv_copy(s, row + (size_t)x * (size_t)ic, ic);
         }
     }
-    tc_cv_set(s, 0, 4 * c->groups - c->k);
     tc_cv_widen(col, c->stage, c->groups);
 }
 
@@ -247,28 +249,37 @@ static inline int32_t tc_cv_tail_word(const int8_t *w, int32_t r)
     "smlad %[s10], %[v], %[a1], %[s10]\n\t"            \
     "smlad %[s11], %[lo], %[a2], %[s11]\n\t"           \
     "smlad %[s11], %[v], %[a3], %[s11]\n\t"
-#define TC_CV_LOOP(W, WOFF, COL, N)                                                               \
-    do {                                                                                          \
-        const int32_t *c8_ = (const int32_t *)((uintptr_t)(COL) - 8u);                            \
-        int32_t v_, lo_, a0_, a1_, a2_, a3_, woff4_ = (WOFF) - 4;                                 \
-        __asm__ volatile("1:\n\t" TC_CV_GROUP_ASM("8", "16", "") TC_CV_GROUP_ASM("24", "32", "!") \
-                         "subs %[n], %[n], #1\n\t"                                                \
-                         "bne 1b"                                                                 \
-                         : [s00] "+r"(s00), [s01] "+r"(s01), [s10] "+r"(s10), [s11] "+r"(s11),    \
-                           [w] "+r"(W), [col] "+r"(c8_), [n] "+r"(N), [v] "=&r"(v_), [lo] "=&r"(lo_), \
-                           [a0] "=&r"(a0_), [a1] "=&r"(a1_), [a2] "=&r"(a2_), [a3] "=&r"(a3_)      \
-                         : [woff4] "r"(woff4_)                                                    \
-                         : "cc", "memory");                                                       \
-        (COL) = (const int32_t *)((uintptr_t)c8_ + 8u);                                            \
+#define TC_CV_N_OPERAND [n] "+r"(n_),
+#define TC_CV_ASM_OPERANDS(N)                                                                       \
+    : [s00] "+r"(s00), [s01] "+r"(s01), [s10] "+r"(s10), [s11] "+r"(s11), [w] "+r"(wa_), [col] "+r"(c8_), \
+      N [v] "=&r"(v_), [lo] "=&r"(lo_), [a0] "=&r"(a0_), [a1] "=&r"(a1_), [a2] "=&r"(a2_), [a3] "=&r"(a3_) \
+    : [woff4] "r"(woff4_)                                                                             \
+    : "cc", "memory"
+#define TC_CV_LOOP(W, WOFF, COL, N, ODD)                                                       \
+    do {                                                                                       \
+        const int32_t *c8_ = (const int32_t *)((uintptr_t)(COL) - 8u);                         \
+        const int8_t *wa_ = (W);                                                               \
+        int32_t v_, lo_, a0_, a1_, a2_, a3_, woff4_ = (WOFF) - 4, n_ = (N);                    \
+        if (n_ > 0)                                                                            \
+            __asm__ volatile("1:\n\t" TC_CV_GROUP_ASM("8", "16", "") TC_CV_GROUP_ASM("24", "32", "!") \
+                             "subs %[n], %[n], #1\n\t"                                         \
+                             "bne 1b" TC_CV_ASM_OPERANDS(TC_CV_N_OPERAND));                                     \
+        if (ODD)                                                                               \
+            __asm__ volatile(TC_CV_GROUP_ASM("8", "16", "!") TC_CV_ASM_OPERANDS(TC_CV_N_OPERAND));               \
+        (COL) = (const int32_t *)((uintptr_t)c8_ + 8u);                                        \
+        (W) = wa_;                                                                             \
     } while (0)
 #else
 #define TC_CV_ASM 0
-#define TC_CV_LOOP(w, woff, col, n)          \
+#define TC_CV_LOOP(w, woff, col, n, odd)     \
     do {                                     \
-        for (; (n) > 0; (n)--) {             \
+        int32_t n_ = (n);                    \
+        for (; n_ > 0; n_--) {               \
             TC_CV_STEP(w, woff, col);        \
             TC_CV_STEP(w, woff, col);        \
         }                                    \
+        if (odd)                             \
+            TC_CV_STEP(w, woff, col);        \
     } while (0)
 #endif
 
@@ -279,12 +290,9 @@ static inline int32_t tc_cv_tail_word(const int8_t *w, int32_t r)
     do {                                                                      \
         const int32_t *col_ = (col0);                                         \
         const int8_t *w_ = (w0);                                              \
-        int32_t woff_ = (woff0), n_ = (k) >> 3;                               \
+        int32_t woff_ = (woff0);                                              \
         TC_CV_OPAQUE(woff_);                                                  \
-        if (n_ > 0)                                                           \
-            TC_CV_LOOP(w_, woff_, col_, n_);                                  \
-        if ((k) & 4)                                                          \
-            TC_CV_STEP(w_, woff_, col_);                                      \
+        TC_CV_LOOP(w_, woff_, col_, (k) >> 3, (k) & 4);                       \
         if ((k) & 3) {                                                        \
             int8_t t_[8];                                                     \
             int32_t v0_ = tc_cv_tail_word(w_, (k) & 3);                       \

@@ -123,6 +123,8 @@ static void make_case(rcase *r, int n, int dense)
         r->mult[o] = (int32_t)(0x40000000u + ((uint32_t)next_i32() & 0x3fffffffu));
         r->shift[o] = kind == 0 ? rand_in(0, 3) : (kind == 1 ? rand_in(-31, -14) : rand_in(-12, -1));
         r->bias[o] = rand_in(-100000, 100000);
+        if (kind == 3) /* any int32 bias with a live multiplier: accumulators near +-2^31 */
+            r->bias[o] = next_i32();
         if (kind == 2) { /* dead channel */
             r->mult[o] = 0;
             r->bias[o] = n % 2 ? INT32_MAX : -INT32_MAX;

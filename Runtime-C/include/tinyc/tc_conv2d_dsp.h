@@ -23,7 +23,10 @@ extern "C" {
  *   scratch : tc_conv2d_s8_dsp_scratch_bytes(p) bytes, 4-byte aligned, not overlapping anything
  *             else (the im2col columns of two output pixels).
  * filter stays int8 OHWI (output.c, kernel.h, kernel.w, input.c), no packing, any alignment.
- * output must not overlap input. Bit-exact with tc_conv2d_s8_ref. */
+ * output must not overlap input. Bit-exact with tc_conv2d_s8_ref.
+ * On DSP cores, optimized builds use a Thumb-2 inline-asm inner loop that needs all 14 allocatable
+ * registers: build with the frame pointer omitted (GCC's default from -O1/-Og on), or define
+ * TC_CONV2D_NO_ASM for the C loop (same results, ~8% more instructions). */
 void tc_conv2d_s8_dsp(const tc_conv2d_params *p, const int8_t *input, const int8_t *filter,
                       const int32_t *bias, int8_t *output, void *scratch);
 
