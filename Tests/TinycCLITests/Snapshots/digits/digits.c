@@ -3,11 +3,12 @@
 #include <string.h>
 
 #include "tinyc/tc_kernels.h"
+#include "tinyc/tc_profile.h"
 #include "digits.h"
 #include "digits_weights.h"
 
 /* One arena for every activation; offsets planned at compile time (greedy by size,
- * lower bound 1024 bytes). int32 elements keep it word aligned. */
+ * lower bound 1296 bytes). int32 elements keep it word aligned. */
 static int32_t arena_words[(TINYC_DIGITS_ARENA_BYTES + 3) / 4];
 
 /* conv1: %1 = conv2d %0, %10, %11 {stride=1x1 dilation=1x1 pad=same act=relu} : s8[1,8,8,8] q(0.040644016,-128) */
@@ -16,6 +17,10 @@ static const int32_t l0_conv1_mult[8] = {
 };
 static const int32_t l0_conv1_shift[8] = {
     -8, -8, -7, -7, -8, -8, -7, -9
+};
+/* bias + input_offset * sum of each output channel's taps (the _dsp kernels' folded bias) */
+static const int32_t l0_conv1_bias_f[8] = {
+    -1439, 10085, 3613, -12086, -7236, 10037, 943, 28502
 };
 static const tc_conv2d_params l0_conv1 = {
     .input = {.h = 8, .w = 8, .c = 1}, .output = {.h = 8, .w = 8, .c = 8},
@@ -32,6 +37,10 @@ static const int32_t l1_dw2_mult[8] = {
 static const int32_t l1_dw2_shift[8] = {
     -5, -5, -6, -5, -5, -7, -5, -6
 };
+/* bias + input_offset * sum of each output channel's taps (the _dsp kernels' folded bias) */
+static const int32_t l1_dw2_bias_f[8] = {
+    -9218, 8963, 49000, -3634, -11712, -43522, 18534, 47268
+};
 static const tc_dwconv_params l1_dw2 = {
     .input = {.h = 8, .w = 8, .c = 8}, .output = {.h = 8, .w = 8, .c = 8},
     .kernel = {.h = 3, .w = 3}, .stride = {.h = 1, .w = 1}, .dilation = {.h = 1, .w = 1},
@@ -46,6 +55,10 @@ static const int32_t l2_pw2_mult[8] = {
 };
 static const int32_t l2_pw2_shift[8] = {
     -9, -9, -7, -8, -9, -9, -8, -8
+};
+/* bias + input_offset * sum of each output channel's taps (the _dsp kernels' folded bias) */
+static const int32_t l2_pw2_bias_f[8] = {
+    -1968, -35235, -11270, -26094, 25273, -32270, -16767, -32847
 };
 static const tc_conv2d_params l2_pw2 = {
     .input = {.h = 8, .w = 8, .c = 8}, .output = {.h = 8, .w = 8, .c = 8},
@@ -80,6 +93,11 @@ static const int32_t l5_conv3_mult[16] = {
 };
 static const int32_t l5_conv3_shift[16] = {
     -11, -7, -11, -8, -10, -7, -11, -11, -7, -9, -7, -11, -7, -7, -11, -11
+};
+/* bias + input_offset * sum of each output channel's taps (the _dsp kernels' folded bias) */
+static const int32_t l5_conv3_bias_f[16] = {
+    -400826, -49741, -362563, 42981, -415358, -37269, -411511, -383597,
+    -64972, 228276, -55984, -315478, -66354, -82292, -430655, -302493
 };
 static const tc_conv2d_params l5_conv3 = {
     .input = {.h = 4, .w = 4, .c = 8}, .output = {.h = 4, .w = 4, .c = 16},
@@ -120,24 +138,33 @@ static const tc_softmax_params l8_softmax = {
 int tinyc_digits_invoke(const int8_t *input, int8_t *output) {
     int8_t *const arena = (int8_t *)arena_words;
     /* conv1: %1 = conv2d %0, %10, %11 {stride=1x1 dilation=1x1 pad=same act=relu} : s8[1,8,8,8] q(0.040644016,-128) */
-    tc_conv2d_s8_ref(&l0_conv1, input, w10, w11, arena + 0);
+    tc_conv2d_s8_dsp(&l0_conv1, input, w10, l0_conv1_bias_f, arena + 0, arena + 512);
+    TC_PROFILE_MARK();
     /* dw2: %2 = depthwise_conv2d %1, %12, %13 {stride=1x1 dilation=1x1 pad=same multiplier=1 act=relu6} : s8[1,8,8,8] q(0.023529412,-128) */
-    tc_dwconv_s8_ref(&l1_dw2, arena + 0, w12, w13, arena + 512);
+    tc_dwconv_3x3s1_s8_dsp(&l1_dw2, arena + 0, w12, l1_dw2_bias_f, arena + 512, arena + 1024);
+    TC_PROFILE_MARK();
     /* pw2: %3 = conv2d %2, %14, %15 {stride=1x1 dilation=1x1 pad=valid act=none} : s8[1,8,8,8] q(0.12860441,31) */
     /* fused with add2: the sum is written over the residual operand in place */
-    tc_conv2d_add_s8_ref(&l2_pw2, &l3_add2, 0, arena + 512, w14, w15, arena + 0, arena + 0);
+    tc_conv2d_add_s8_dsp(&l2_pw2, &l3_add2, 0, arena + 512, w14, l2_pw2_bias_f, arena + 0, arena + 0, arena + 1024);
+    TC_PROFILE_MARK();
     /* add2: %4 = add %3, %1 {act=relu} : s8[1,8,8,8] q(0.06803655,-128) */
     /* computed in the epilogue of layer 2 (pw2) */
+    TC_PROFILE_MARK();
     /* pool2: %5 = max_pool2d %4 {kernel=2x2 stride=2x2 pad=valid act=none} : s8[1,4,4,8] q(0.06803655,-128) */
-    tc_maxpool_s8_ref(&l4_pool2, arena + 0, arena + 512);
+    tc_maxpool_s8_ref(&l4_pool2, arena + 0, arena + 544);
+    TC_PROFILE_MARK();
     /* conv3: %6 = conv2d %5, %16, %17 {stride=1x1 dilation=1x1 pad=same act=relu} : s8[1,4,4,16] q(0.27292988,-128) */
-    tc_conv2d_s8_ref(&l5_conv3, arena + 512, w16, w17, arena + 0);
+    tc_conv2d_s8_dsp(&l5_conv3, arena + 544, w16, l5_conv3_bias_f, arena + 288, arena + 0);
+    TC_PROFILE_MARK();
     /* gap: %7 = mean %6 {axes=[1, 2] keep_dims=true} : s8[1,1,1,16] q(0.12849863,-128) */
-    tc_mean_s8_ref(&l6_gap, arena + 0, arena + 256);
+    tc_mean_s8_ref(&l6_gap, arena + 288, arena + 0);
+    TC_PROFILE_MARK();
     /* fc: %8 = fully_connected %7, %18, %19 {act=none} : s8[1,10] q(0.296641,66) */
-    tc_fc_s8_ref(&l7_fc, arena + 256, w18, w19, arena + 0);
+    tc_fc_s8_ref(&l7_fc, arena + 0, w18, w19, arena + 16);
+    TC_PROFILE_MARK();
     /* softmax: %9 = softmax %8 {beta=1.0} : s8[1,10] q(0.00390625,-128) */
-    tc_softmax_s8_ref(&l8_softmax, arena + 0, arena + 12);
-    memcpy(output, arena + 12, 10);
+    tc_softmax_s8_ref(&l8_softmax, arena + 16, arena + 0);
+    TC_PROFILE_MARK();
+    memcpy(output, arena + 0, 10);
     return 0;
 }
