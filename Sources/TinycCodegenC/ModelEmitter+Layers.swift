@@ -62,6 +62,13 @@ extension ModelEmitter {
             let k = graph.type(node.inputs[1]).shape
             multipliers(p.multipliers)
             emitFoldedBias(index, p, into: &w)
+            if kernel(index).packedWeights {
+                let words = PackedWeights.fullyConnected(graph.constants[node.inputs[1]]!.int8, outFeatures: k[0], inFeatures: k[1])
+                w.line("/* the weights in tc_fc_s8_dsp's layout (tc_fc_s8_dsp_pack_weights), as little-endian words (aligned) */")
+                w.line("static const uint32_t \(name)_weights_p[\(words.count)] = {")
+                w.values(words, perLine: 8) { String(format: "0x%08xu", $0) }
+                w.line("};")
+            }
             w.block("static const tc_fc_params \(name) =", trailer: ";") { w in
                 w.line(".in_features = \(k[1]), .out_features = \(k[0]),")
                 requantization(&w, p)

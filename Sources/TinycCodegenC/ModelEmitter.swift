@@ -139,8 +139,11 @@ public struct ModelEmitter {
     /// the folded bias array when its kernel takes one).
     func constantOperands(_ index: Int) -> (weights: String, bias: String) {
         let node = graph.nodes[index]
-        let bias = kernel(index).foldedBias ? foldedBiasName(index) : node.inputs.count > 2 ? WeightsNaming.symbol(node.inputs[2]) : "NULL"
-        return (node.inputs.count > 1 ? WeightsNaming.symbol(node.inputs[1]) : "", bias)
+        let k = kernel(index)
+        let bias = k.foldedBias ? foldedBiasName(index) : node.inputs.count > 2 ? WeightsNaming.symbol(node.inputs[2]) : "NULL"
+        let weights = k.packedWeights ? "(const int8_t *)\(layerName(index))_weights_p"
+            : node.inputs.count > 1 ? WeightsNaming.symbol(node.inputs[1]) : ""
+        return (weights, bias)
     }
 
     func foldedBiasName(_ index: Int) -> String { "\(layerName(index))_bias_f" }

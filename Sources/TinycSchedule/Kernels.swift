@@ -24,11 +24,15 @@ public struct KernelLibrary: Sendable, Equatable {
         public var foldedBias: Bool
         /// Arena bytes it needs as scratch while it runs (0: none).
         public var scratchBytes: Int
+        /// Whether it reads the weights in its own layout (`tc_fc_s8_dsp_pack_weights`), emitted
+        /// 4-byte aligned, instead of TFLite's.
+        public var packedWeights: Bool
 
-        public init(_ name: String, foldedBias: Bool = false, scratchBytes: Int = 0) {
+        public init(_ name: String, foldedBias: Bool = false, scratchBytes: Int = 0, packedWeights: Bool = false) {
             self.name = name
             self.foldedBias = foldedBias
             self.scratchBytes = scratchBytes
+            self.packedWeights = packedWeights
         }
     }
 
@@ -60,13 +64,16 @@ public struct KernelLibrary: Sendable, Equatable {
             return Choice("tc_dwconv\(Self.depthwiseVariant(graph, n, a))_s8_dsp", foldedBias: true,
                           scratchBytes: Self.depthwiseScratch(graph, n, a, output: e.output))
         case .fullyConnected:
-            return Choice("tc_fc_s8_ref")
+            guard dsp else { return Choice("tc_fc_s8_ref") }
+            // tc_fc_s8_dsp_scratch_bytes: the input widened to int16, in_features rounded up to 4
+            let k = graph.type(node.inputs[1]).shape[1]
+            return Choice("tc_fc_s8_dsp", foldedBias: true, scratchBytes: 2 * ((k + 3) / 4 * 4), packedWeights: true)
         case .maxPool2d:
             return Choice("tc_maxpool_s8_ref")
         case .avgPool2d:
-            return Choice("tc_avgpool_s8_ref")
+            return Choice(dsp ? "tc_avgpool_s8_dsp" : "tc_avgpool_s8_ref")
         case .add:
-            return Choice("tc_add_s8_ref")
+            return Choice(dsp ? "tc_add_s8_dsp" : "tc_add_s8_ref")
         default:
             return Choice("")
         }
@@ -113,14 +120,14 @@ public struct KernelLibrary: Sendable, Equatable {
     }
 
     /// tc_dwconv_s8_dsp_scratch_bytes for an output of `output` pixels: an int16 plane of one channel
-    /// of the padded window (WY x PW, PW = WX rounded up to even), a row of int32 accumulators and the
-    /// taps as int16 pairs.
+    /// of the padded window (WY x PW, PW = WX rounded up to even), max(one row + 1, 64) int32
+    /// accumulators and the taps as int16 pairs.
     static func depthwiseScratch(_ graph: Graph, _ n: Int, _ a: DepthwiseConv2D, output: HW) -> Int {
         let k = graph.type(graph.nodes[n].inputs[1]).shape
         let wy = (output.h - 1) * a.stride.h + (k[1] - 1) * a.dilation.h + 1
         let wx = (output.w - 1) * a.stride.w + (k[2] - 1) * a.dilation.w + 1
         let pw = (wx + 1) / 2 * 2
-        return 4 + 2 * (wy * pw + 4) + 4 * (output.w + 1) + 4 * k[1] * ((k[2] + 1) / 2)
+        return 4 + 2 * (wy * pw + 4) + 4 * max(output.w + 1, 64) + 4 * k[1] * ((k[2] + 1) / 2)
     }
 
     /// Whether conv node `n` is pointwise: 1×1 kernel, stride 1, no padding (so the output has the

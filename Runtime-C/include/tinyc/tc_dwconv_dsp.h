@@ -18,7 +18,7 @@
  *         WY = (output.h - 1) * stride.h + (kernel.h - 1) * dilation.h + 1   (window rows)
  *         WX = (output.w - 1) * stride.w + (kernel.w - 1) * dilation.w + 1   (window columns)
  *         PW = WX rounded up to even
- *     it is  4 + 2 * (WY * PW + 4) + 4 * (output.w + 1) + 4 * kernel.h * ((kernel.w + 1) / 2)  bytes:
+ *     it is  4 + 2 * (WY * PW + 4) + 4 * max(output.w + 1, 64) + 4 * kernel.h * ((kernel.w + 1) / 2)  bytes:
  *     an int16 "plane" holding one input channel of the padded window (padding cells hold
  *     -input_offset), one row of int32 accumulators, and the channel's taps as int16 pairs.
  *     The same formula serves every entry point below (in place or not).
