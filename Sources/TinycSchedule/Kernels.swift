@@ -89,8 +89,10 @@ public struct KernelLibrary: Sendable, Equatable {
     public func inPlaceDepthwise(_ graph: Graph, _ n: Int, extent: Extent? = nil) -> Choice {
         let e = extent ?? .whole(graph, n)
         guard dsp, case .depthwiseConv2d(let a) = graph.nodes[n].op else {
-            // tc_dwconv_s8_inplace_scratch_bytes: one channel plane of the input
-            return Choice("tc_dwconv_s8_inplace_ref", scratchBytes: e.input.h * e.input.w)
+            // tc_dwconv_s8_inplace_scratch_bytes: one channel plane of the input (float graphs, which
+            // `tinyc inspect` schedules, have 4-byte elements)
+            let element = graph.type(graph.nodes[n].inputs[0]).dtype.size
+            return Choice("tc_dwconv_s8_inplace_ref", scratchBytes: e.input.h * e.input.w * element)
         }
         return Choice("tc_dwconv\(Self.depthwiseVariant(graph, n, a))_s8_inplace_dsp", foldedBias: true,
                       scratchBytes: Self.depthwiseScratch(graph, n, a, output: e.output))
