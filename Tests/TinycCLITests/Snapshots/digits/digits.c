@@ -8,7 +8,7 @@
 #include "digits_weights.h"
 
 /* One arena for every activation; offsets planned at compile time (greedy by size,
- * lower bound 1296 bytes). int32 elements keep it word aligned. */
+ * lower bound 1516 bytes). int32 elements keep it word aligned. */
 static int32_t arena_words[(TINYC_DIGITS_ARENA_BYTES + 3) / 4];
 
 /* conv1: %1 = conv2d %0, %10, %11 {stride=1x1 dilation=1x1 pad=same act=relu} : s8[1,8,8,8] q(0.040644016,-128) */
@@ -123,6 +123,19 @@ static const int32_t l7_fc_mult[10] = {
 static const int32_t l7_fc_shift[10] = {
     -6, -7, -7, -7, -7, -7, -7, -6, -6, -7
 };
+/* bias + input_offset * sum of each output channel's taps (the _dsp kernels' folded bias) */
+static const int32_t l7_fc_bias_f[10] = {
+    -30286, 12956, -37987, -16322, 10068, -1659, 8884, -29550,
+    -14919, -8918
+};
+/* the weights in tc_fc_s8_dsp's layout (tc_fc_s8_dsp_pack_weights), as little-endian words (aligned) */
+static const uint32_t l7_fc_weights_p[40] = {
+    0xff860284u, 0x0090fc73u, 0xfb751778u, 0x4b71b9b9u, 0xe7d0e855u, 0x81b70435u, 0x0e820b84u, 0xf9770674u,
+    0x1378f072u, 0x057d4d01u, 0xfc82e628u, 0x076feeafu, 0x7f7c411au, 0xf9591f4cu, 0x9d935255u, 0xff81be86u,
+    0x0d7b1aa2u, 0xf98a0032u, 0xf4848a94u, 0x08758101u, 0x0c7e47ffu, 0xf878002bu, 0xf28c1954u, 0xf98733cau,
+    0xf986f889u, 0x0a7ac9dbu, 0x007cf384u, 0xfb883956u, 0x8179c9f7u, 0xf3820c46u, 0xfc8aedc8u, 0xfe7cfe01u,
+    0x0380f58bu, 0xc96a0e9eu, 0x0178038bu, 0x0b81f584u, 0x29918178u, 0xed81ee89u, 0xf2821264u, 0x05765c01u
+};
 static const tc_fc_params l7_fc = {
     .in_features = 16, .out_features = 10,
     .input_offset = 128, .output_offset = 66, .act_min = -128, .act_max = 127,
@@ -157,13 +170,13 @@ int tinyc_digits_invoke(const int8_t *input, int8_t *output) {
     tc_conv2d_s8_dsp(&l5_conv3, arena + 544, w16, l5_conv3_bias_f, arena + 288, arena + 0);
     TC_PROFILE_MARK();
     /* gap: %7 = mean %6 {axes=[1, 2] keep_dims=true} : s8[1,1,1,16] q(0.12849863,-128) */
-    tc_mean_s8_ref(&l6_gap, arena + 288, arena + 0);
+    tc_mean_s8_ref(&l6_gap, arena + 288, arena + 32);
     TC_PROFILE_MARK();
     /* fc: %8 = fully_connected %7, %18, %19 {act=none} : s8[1,10] q(0.296641,66) */
-    tc_fc_s8_ref(&l7_fc, arena + 0, w18, w19, arena + 16);
+    tc_fc_s8_dsp(&l7_fc, arena + 32, (const int8_t *)l7_fc_weights_p, l7_fc_bias_f, arena + 48, arena + 0);
     TC_PROFILE_MARK();
     /* softmax: %9 = softmax %8 {beta=1.0} : s8[1,10] q(0.00390625,-128) */
-    tc_softmax_s8_ref(&l8_softmax, arena + 16, arena + 0);
+    tc_softmax_s8_ref(&l8_softmax, arena + 48, arena + 0);
     TC_PROFILE_MARK();
     memcpy(output, arena + 0, 10);
     return 0;

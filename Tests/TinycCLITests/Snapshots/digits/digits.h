@@ -16,7 +16,7 @@
 
 /* Activation arena (static, inside digits.c): peak SRAM of the activations. The input is read in
  * place from the caller's buffer and is not part of it. */
-#define TINYC_DIGITS_ARENA_BYTES 1296
+#define TINYC_DIGITS_ARENA_BYTES 1516
 
 #ifdef __cplusplus
 extern "C" {
