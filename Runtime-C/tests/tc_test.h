@@ -86,6 +86,21 @@ static inline void *xmalloc(size_t n)
     return p;
 }
 
+/* The compiler's folded bias (tc_kernels.h) for the `_dsp` kernels' tests:
+ *     folded[o] = bias[o] + input_offset * (sum of channel o's taps)   (mod 2^32; bias NULL = 0)
+ * where tap t of channel o is filter[o * channel_stride + t * tap_stride]. */
+static inline void tc_test_fold_bias(int32_t *folded, const int32_t *bias, const int8_t *filter, int32_t channels,
+                                     int32_t taps, size_t channel_stride, size_t tap_stride, int32_t input_offset)
+{
+    int32_t o, t;
+    for (o = 0; o < channels; o++) {
+        uint32_t sum = 0;
+        for (t = 0; t < taps; t++)
+            sum += (uint32_t)(int32_t)filter[(size_t)o * channel_stride + (size_t)t * tap_stride];
+        folded[o] = (int32_t)((bias ? (uint32_t)bias[o] : 0u) + (uint32_t)input_offset * sum);
+    }
+}
+
 /* The last line of every test program, and its exit code. */
 static inline int tc_test_report(void)
 {

@@ -4,19 +4,6 @@
  * the bias folded the way the compiler folds it. */
 #include "tc_test.h"
 
-/* The compiler's folded bias (tc_kernels.h): bias + input_offset * sum of the filter row, mod 2^32. */
-static void fold_bias(int32_t *folded, const int32_t *bias, const int8_t *filter, int32_t oc, int32_t taps,
-                      int32_t input_offset)
-{
-    int32_t o, k;
-    for (o = 0; o < oc; o++) {
-        int64_t sum = 0;
-        for (k = 0; k < taps; k++)
-            sum += filter[(size_t)o * (size_t)taps + (size_t)k];
-        folded[o] = (int32_t)(uint32_t)((uint64_t)(bias ? bias[o] : 0) + (uint64_t)(sum * input_offset));
-    }
-}
-
 /* 1x1 conv, input (1, 2, 2), output (1, 2, 2); channel 0 multiplier 1.0, channel 1 0.25
  * (the ref kernel's hand case in test_runtime.c, with the bias folded by hand). */
 static void test_conv1x1_dsp_hand(void)
@@ -147,7 +134,7 @@ static void test_conv1x1_dsp(void)
                 memset(want, SENTINEL, out_n);
                 memset(got, SENTINEL, out_n);
                 tc_conv2d_s8_ref(&p, in, filter, cases % 4 == 3 ? NULL : bias, want);
-                fold_bias(folded, cases % 4 == 3 ? NULL : bias, filter, oc, ic, p.input_offset);
+                tc_test_fold_bias(folded, cases % 4 == 3 ? NULL : bias, filter, oc, ic, (size_t)ic, 1, p.input_offset);
                 tc_conv2d_1x1_s8_dsp(&p, in, filter, folded, got);
                 for (i = 0; i < out_n; i++) {
                     if (got[i] != want[i]) {

@@ -8,14 +8,8 @@
 /* bias[o] + input_offset * sum(filter row o), mod 2^32; bias NULL counts as 0. */
 static void fold_bias(const tc_conv2d_params *p, const int8_t *filter, const int32_t *bias, int32_t *out)
 {
-    const int32_t k = p->kernel.h * p->kernel.w * p->input.c;
-    int32_t o, i;
-    for (o = 0; o < p->output.c; o++) {
-        int32_t sum = 0;
-        for (i = 0; i < k; i++)
-            sum += filter[(size_t)o * (size_t)k + (size_t)i];
-        out[o] = (int32_t)((uint32_t)(bias ? bias[o] : 0) + (uint32_t)p->input_offset * (uint32_t)sum);
-    }
+    const int32_t k = p->kernel.h * p->kernel.w * p->input.c; /* OHWI: channel o's taps are contiguous */
+    tc_test_fold_bias(out, bias, filter, p->output.c, k, (size_t)k, 1, p->input_offset);
 }
 
 /* 2x2x1 input, 3x3 kernel, pads 1, two channels: all ones with scale 1.0 (shift 1) and a sparse

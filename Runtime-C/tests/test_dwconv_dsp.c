@@ -6,14 +6,9 @@
 /* bias_f[o] = bias[o] + input_offset * sum of channel o's taps, mod 2^32 (tc_dwconv_dsp.h). */
 static void fold_bias(const tc_dwconv_params *p, const int8_t *filter, const int32_t *bias, int32_t *out)
 {
-    const int32_t taps = p->kernel.h * p->kernel.w;
-    int32_t o, t;
-    for (o = 0; o < p->output.c; o++) {
-        int32_t s = 0;
-        for (t = 0; t < taps; t++)
-            s += filter[(size_t)t * (size_t)p->output.c + (size_t)o];
-        out[o] = (int32_t)((uint32_t)(bias ? bias[o] : 0) + (uint32_t)p->input_offset * (uint32_t)s);
-    }
+    /* (kernel.h, kernel.w, output.c): channel o's taps are output.c apart */
+    tc_test_fold_bias(out, bias, filter, p->output.c, p->kernel.h * p->kernel.w, 1, (size_t)p->output.c,
+                      p->input_offset);
 }
 
 /* The hand-computed 3x3 case: input (real values) 1..9, z_in = 3, filter all 1 but the centre 2,

@@ -6,13 +6,7 @@
 /* bias_f[o] = bias[o] + input_offset * sum_k filter[o][k] mod 2^32 (bias NULL = 0). */
 static void fold_bias(const tc_fc_params *p, const int8_t *filter, const int32_t *bias, int32_t *out)
 {
-    int32_t o, k;
-    for (o = 0; o < p->out_features; o++) {
-        uint32_t sum = 0;
-        for (k = 0; k < p->in_features; k++)
-            sum += (uint32_t)(int32_t)filter[(size_t)o * p->in_features + k];
-        out[o] = (int32_t)((bias ? (uint32_t)bias[o] : 0u) + (uint32_t)p->input_offset * sum);
-    }
+    tc_test_fold_bias(out, bias, filter, p->out_features, p->in_features, (size_t)p->in_features, 1, p->input_offset);
 }
 
 /* The packed byte of the documented formula, computed independently of the kernel file. */
