@@ -49,7 +49,7 @@ struct LayerProfile: Equatable {
              r.instructionsPerMAC.map { String(format: "%.2f", $0) } ?? "-",
              String(format: "%.1f%%", Double(r.instructions) / Double(max(total, 1)) * 100)]
         }
-        let rest = total - (rows.last.map { _ in rows.reduce(0) { $0 + $1.instructions } } ?? 0)
+        let rest = total - rows.reduce(0) { $0 + $1.instructions }
         table.append(["", "(copy to the output, return)", "", "", rest.description, "-",
                       String(format: "%.1f%%", Double(rest) / Double(max(total, 1)) * 100)])
         table.append(["", "total", "", macs.description, total.description,

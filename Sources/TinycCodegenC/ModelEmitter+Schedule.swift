@@ -127,10 +127,10 @@ extension ModelEmitter {
                 w.line("p.input.h = r->out_size; p.input.w = c->out_size; p.pad.top = 0; p.pad.left = 0;")
                 w.line("tc_conv2d_1x1_s8_dsp(&p, \(input) + ((size_t)(-r->pad) * p.in_row_stride + (size_t)(-c->pad) * \(c)), "
                     + "\(weights), \(bias), \(output));")
-            case .conv2d, .depthwiseConv2d where !schedule.inPlaceDepthwise.contains(n):
-                w.line("\(kernel(n).name)(&p, \(input), \(weights), \(bias), \(output)\(scratchOperand(n)));")
-            case .depthwiseConv2d:
+            case .depthwiseConv2d where schedule.inPlaceDepthwise.contains(n):
                 w.line(inPlaceDepthwiseCall(n, params: "&p"))
+            case .conv2d, .depthwiseConv2d:
+                w.line("\(kernel(n).name)(&p, \(input), \(weights), \(bias), \(output)\(scratchOperand(n)));")
             default:
                 w.line("\(kernel(n).name)(&p, \(input), \(output));")
             }

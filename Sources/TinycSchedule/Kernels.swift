@@ -50,7 +50,9 @@ public struct KernelLibrary: Sendable, Equatable {
         }
     }
 
-    /// The kernel of node `n` run out of place (`extent`: nil for the whole tensors).
+    /// The kernel of node `n` run out of place (`extent`: nil for the whole tensors). On a patch
+    /// tile the same kernel sees local pads, which can be negative, and row strides (a pointwise
+    /// conv gets the crop of its input tile under the output tile, so it has no padding).
     public func choice(_ graph: Graph, _ n: Int, extent: Extent? = nil) -> Choice {
         let node = graph.nodes[n]
         let e = extent ?? .whole(graph, n)
@@ -98,13 +100,6 @@ public struct KernelLibrary: Sendable, Equatable {
                       scratchBytes: Self.depthwiseScratch(graph, n, a, output: e.output))
     }
 
-    /// The kernel of patch-stage node `n` on one tile: windowed kernels see local pads, which
-    /// can be negative, and row strides. (A pointwise conv gets the crop of its input tile under
-    /// the output tile, so it has no padding.)
-    public func tile(_ graph: Graph, _ n: Int, extent: Extent? = nil) -> Choice {
-        choice(graph, n, extent: extent)
-    }
-
     /// tc_conv2d_s8_dsp_scratch_bytes: two int16 im2col columns of K4 = K rounded up to 4, K =
     /// kernel.h * kernel.w * input.c, plus an int8 staging column when input.c % 4 != 0.
     static func im2colBytes(_ graph: Graph, _ n: Int) -> Int {
@@ -145,11 +140,10 @@ public struct KernelLibrary: Sendable, Equatable {
 
 extension Schedule {
     /// The kernel node `n` runs with in this schedule: the conv + add fused in its epilogue,
-    /// in-place depthwise, a patch-stage tile, or plain.
+    /// in-place depthwise, or plain (on whole tensors or on patch tiles).
     public func kernel(_ graph: Graph, _ n: Int) -> KernelLibrary.Choice {
         if fusedAdds[n] != nil { return kernels.fusedConvAdd(graph, n) }
         if inPlaceDepthwise.contains(n) { return kernels.inPlaceDepthwise(graph, n) }
-        if let patch, n < patch.split { return kernels.tile(graph, n) }
         return kernels.choice(graph, n)
     }
 }

@@ -159,8 +159,7 @@ public struct Schedule: Sendable {
         var scratch: [Int: TensorID] = [:]
         for n in graph.nodes.indices where !inPlaceDepthwise.contains(n) {
             let bytes = fusedAdds[n] != nil ? kernels.fusedConvAdd(graph, n).scratchBytes
-                : n < split ? kernels.tile(graph, n, extent: extent(n)).scratchBytes
-                : kernels.choice(graph, n).scratchBytes
+                : kernels.choice(graph, n, extent: extent(n)).scratchBytes
             guard bytes > 0 else { continue }
             let id = TensorID(graph.tensors.count + graph.nodes.count + n)
             scratch[n] = id
