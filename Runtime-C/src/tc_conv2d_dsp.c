@@ -26,6 +26,7 @@
  * (tc_cv_rq_make); a channel pair with a shift >= 0 (scale >= 0.5, rare) goes through tc_mbqm. */
 #include "tinyc/tc_kernels.h"
 #include "tinyc/tc_simd.h"
+#include "tc_add_dsp.h"
 #include "tc_internal.h"
 
 /* See tc_conv2d_1x1_dsp.c: keeps the 2x2 loop in registers (no 7th temporary hoisted). */
@@ -348,15 +349,15 @@ TC_CV_INLINE int32_t tc_cv_rq_apply(const tc_cv_rq *r, int32_t x)
 }
 
 /* Per-call constants of the epilogue: the conv's output offset and clamp, and for the fused ADD
- * the add's offsets, left shift, clamp and its three per-tensor multipliers. */
+ * its parameters and their prepared form (tc_add_dsp.h). */
 typedef struct {
     int32_t zo, lo, hi;
     const int32_t *mult, *shift;
     /* fused ADD only */
     const int8_t *res;
-    int32_t swap, fast;
+    int32_t swap;
+    tc_add_q q;
     tc_add_params add;
-    tc_cv_rq r1, r2, ro;
 } tc_cv_epi;
 
 /* The conv's int8 value: + output offset, clamped. full: the act range is [-128, 127] (SSAT). */
@@ -370,23 +371,12 @@ TC_CV_INLINE int32_t tc_cv_clamp(int32_t v, int32_t zo, int32_t lo, int32_t hi, 
     return v;
 }
 
-/* tc_add_one (conv value v, residual byte r), its multipliers prepared when all three shifts are
- * negative (e->fast), else through tc_mbqm as tc_add_one does. */
+/* tc_add_one (conv value v, residual byte r): the prepared arithmetic of tc_add_dsp.h when its
+ * bounds hold (every ADD TFLite makes), else tc_add_one itself. */
 TC_CV_INLINE int8_t tc_cv_add(const tc_cv_epi *e, int32_t v, int32_t r)
 {
     const int32_t x1 = e->swap ? r : v, x2 = e->swap ? v : r;
-    const int32_t a = tc_shl_wrap(x1 + e->add.input1_offset, (int)e->add.left_shift);
-    const int32_t b = tc_shl_wrap(x2 + e->add.input2_offset, (int)e->add.left_shift);
-    int32_t y;
-    if (e->fast) {
-        y = tc_cv_rq_apply(&e->ro, tc_cv_rq_apply(&e->r1, a) + tc_cv_rq_apply(&e->r2, b));
-    } else {
-        y = tc_mbqm(a, e->add.input1_mult, e->add.input1_shift) + tc_mbqm(b, e->add.input2_mult, e->add.input2_shift);
-        y = tc_mbqm(y, e->add.output_mult, e->add.output_shift);
-    }
-    y = tc_ssat(y + e->add.output_offset, 8);
-    y = y < e->add.act_min ? e->add.act_min : y;
-    return (int8_t)(y > e->add.act_max ? e->add.act_max : y);
+    return e->q.fast ? tc_add_q_one(&e->q, x1, x2) : tc_add_one(&e->add, (int8_t)x1, (int8_t)x2);
 }
 
 /* Output byte i: conv value v, or conv then ADD with residual[i] (read right before the write,
@@ -430,12 +420,17 @@ typedef struct {
 TC_CV_INLINE void tc_cv_channels(const tc_cv_ctx *c, int8_t *out, size_t i0, size_t i1, int32_t two, int full,
                                  int fused)
 {
-    const tc_cv_epi *const e = &c->e;
+    tc_cv_epi el; /* fused: a local copy of the ADD constants, which int8 stores cannot alias */
+    const tc_cv_epi *e = &c->e;
     const int32_t k = c->in.k, oc = c->oc, zo = e->zo, lo = e->lo, hi = e->hi;
     const int32_t *const col = c->in.col, *bias = c->bias, *mult = e->mult, *shift = e->shift;
     const int8_t *w = c->filter;
     int32_t o;
 
+    if (fused) {
+        el = c->e;
+        e = &el;
+    }
     if (!fused && !two) /* the lone pixel's values are written twice to the same bytes */
         i1 = i0;
     for (o = 0; o + 1 < oc; o += 2, w += 2 * (size_t)k) {
@@ -583,11 +578,6 @@ void tc_conv2d_add_s8_dsp(const tc_conv2d_params *conv, const tc_add_params *add
     c.e.res = residual;
     c.e.swap = conv_is_input2 != 0;
     c.e.add = *add;
-    c.e.fast = add->input1_shift < 0 && add->input2_shift < 0 && add->output_shift < 0;
-    if (c.e.fast) {
-        c.e.r1 = tc_cv_rq_make(add->input1_mult, add->input1_shift);
-        c.e.r2 = tc_cv_rq_make(add->input2_mult, add->input2_shift);
-        c.e.ro = tc_cv_rq_make(add->output_mult, add->output_shift);
-    }
+    c.e.q = tc_add_q_make(add);
     tc_cv_pixels_add(&c, conv, output);
 }
