@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TinycCodegenC
+import TinycPasses
 import TinycSchedule
 
 struct CompileCommand: ParsableCommand {
@@ -33,6 +34,14 @@ struct CompileCommand: ParsableCommand {
     @Option(help: "Calibration samples for float models: .npy float32 [N, ...input shape].")
     var calib: String?
 
+    @Option(help: ArgumentHelp(
+        "Ternarize a float model's weights after training: absmean or median (docs/ternary.md).",
+        discussion: "Post-training 1.58-bit weights; expect a large accuracy loss without ternary training (measure it with tinyc eval --ternarize)."))
+    var ternarize: String?
+
+    @Option(help: "Packing of ternary weights: auto (2-bit, base 3 where --flash needs it), 2bit or base3.")
+    var ternaryPacking = "auto"
+
     @Option(name: .shortAndLong, help: "Output directory.")
     var output = "out"
 
@@ -50,6 +59,11 @@ struct CompileCommand: ParsableCommand {
                 throw CLIError("--patch: cannot read '\(patch)' (expected auto, off or SPLIT:NHxNW such as 12:3x3)", exitCode: 2)
             }
             options.patch = mode
+            options.ternarize = try parseTernarize(ternarize)
+            guard let packing = TernaryPackingMode(rawValue: ternaryPacking) else {
+                throw CLIError("--ternary-packing: '\(ternaryPacking)' is not one of auto, 2bit, base3", exitCode: 2)
+            }
+            options.ternaryPacking = packing
             let url = URL(fileURLWithPath: model)
             let compiled = try Compiler.compile(url, options: options)
             if printIR { say(compiled.graph.description) }
@@ -65,4 +79,13 @@ func parseSize(_ text: String, _ flag: String) throws(CLIError) -> Int {
         throw CLIError("\(flag): cannot read '\(text)' as a size (examples: 32k, 32KiB, 1m, 20000)", exitCode: 2)
     }
     return v
+}
+
+/// `--ternarize absmean|median` (nil when not given).
+func parseTernarize(_ text: String?) throws(CLIError) -> TernaryScale? {
+    guard let text else { return nil }
+    guard let scale = TernaryScale(rawValue: text) else {
+        throw CLIError("--ternarize: '\(text)' is not one of \(TernaryScale.allCases.map(\.rawValue).joined(separator: ", "))", exitCode: 2)
+    }
+    return scale
 }

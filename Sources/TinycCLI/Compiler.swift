@@ -19,6 +19,10 @@ public struct CompileOptions: Sendable {
     public var alignment = 4
     /// Patch-based scheduling: off, auto (meet --sram with the fewest MACs) or a forced plan.
     public var patch: PatchMode = .auto
+    /// Post-training ternarization of a float model's conv / depthwise / fully connected weights.
+    public var ternarize: TernaryScale?
+    /// How ternary weights are packed.
+    public var ternaryPacking: TernaryPackingMode = .auto
     public init() {}
 }
 
@@ -68,14 +72,16 @@ public enum Compiler {
         let calibration = try calibrationSamples(options.calibration, for: source)
         let graph: Graph
         do {
-            graph = try Pipeline.run(Pipeline.standard(PipelineOptions(calibration: calibration)), on: source)
+            graph = try Pipeline.run(Pipeline.standard(PipelineOptions(calibration: calibration, ternarize: options.ternarize)), on: source)
         } catch {
             throw CLIError("\(url.path): \(error.description)")
         }
+        let packing = TernaryPackingChoice.choose(graph, mode: options.ternaryPacking, flash: options.flash)
+        let kernels = KernelLibrary(dsp: options.target.hasDSP, ternaryPacking: packing)
         let decision: PatchDecision
         do {
             decision = try PatchSearch.choose(graph, budget: options.sram, mode: options.patch, alignment: options.alignment,
-                                              kernels: options.target.hasDSP ? .dsp : .reference)
+                                              kernels: kernels)
         } catch {
             throw CLIError("\(url.path): \(error.message)")
         }
@@ -98,7 +104,11 @@ public enum Compiler {
                 """)
         }
         if let flash = options.flash, report.weightBytes > flash {
-            throw CLIError("\(model): weights need \(report.weightBytes) bytes of flash, more than --flash \(flash) bytes (\(ByteSize.format(flash)))")
+            let ternary = report.layers.contains { $0.precision.contains("ternary") }
+            let tried = !ternary ? "" : options.ternaryPacking == .auto
+                ? "; ternary layers are already in base 3 (1.6 bits per weight), the densest packing"
+                : "; --ternary-packing auto (or base3) would store ternary weights at 1.6 bits"
+            throw CLIError("\(model): weights need \(report.weightBytes) bytes of flash, more than --flash \(flash) bytes (\(ByteSize.format(flash)))\(tried)")
         }
     }
 }

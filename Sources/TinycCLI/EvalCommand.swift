@@ -20,6 +20,9 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Labels: .npy integers [N].")
     var labels: String
 
+    @Option(help: "Ternarize the float model's weights first (absmean or median) and measure the int8 model with them against the float one.")
+    var ternarize: String?
+
     @Flag(help: "Print one JSON object.")
     var json = false
 
@@ -28,6 +31,7 @@ struct EvalCommand: ParsableCommand {
             let url = URL(fileURLWithPath: model)
             var options = CompileOptions()
             options.calibration = calib.map { URL(fileURLWithPath: $0) }
+            options.ternarize = try parseTernarize(ternarize)
             let compiled = try Compiler.compile(url, options: options)
             let x = try Npy.samples(try Npy.read(URL(fileURLWithPath: data)), elements: compiled.sourceGraph.type(compiled.sourceGraph.inputs[0]).count, file: data)
             let y = try InputLoader.labels(labels)
@@ -48,11 +52,13 @@ struct EvalCommand: ParsableCommand {
                 let int8Acc = Double(int8Correct) / n
                 if json {
                     var o: [String: Any] = ["samples": x.count, "int8_accuracy": int8Acc]
+                    if let ternarize { o["ternarize"] = ternarize }
                     if let floatAcc { o["float_accuracy"] = floatAcc }
                     say(String(decoding: (try? JSONSerialization.data(withJSONObject: o, options: [.sortedKeys])) ?? Data(), as: UTF8.self))
                 } else {
                     if let floatAcc { say(String(format: "float accuracy: %.2f%% (%d/%d)", floatAcc * 100, floatCorrect, x.count)) }
-                    say(String(format: "int8 accuracy:  %.2f%% (%d/%d)", int8Acc * 100, int8Correct, x.count))
+                    let what = ternarize.map { " (weights ternarized after training, \($0) scale)" } ?? ""
+                    say(String(format: "int8 accuracy:  %.2f%% (%d/%d)", int8Acc * 100, int8Correct, x.count) + what)
                 }
             } catch {
                 throw CLIError(error.description)

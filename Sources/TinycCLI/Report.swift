@@ -12,8 +12,13 @@ public struct Report: Codable, Equatable, Sendable {
         public var outputShape: [Int]
         public var macs: Int
         public var params: Int
+        /// Flash bytes of the layer's constants as emitted (ternary weights packed).
         public var weightBytes: Int
+        /// "<activations> x <weights>", e.g. "int8 x int8" or "int8 x ternary/2bit" (with the packing).
         public var precision: String
+        /// Bits per weight of the weight tensor as stored in flash (8 for int8, 2 or 1.6 for packed
+        /// ternary, a little more when the count is not a multiple of 4 or 5); nil without weights.
+        public var weightBits: Double?
         /// Activation bytes live while this layer runs (its inputs, outputs and everything kept for
         /// later) in the chosen schedule; in the patch stage, for the largest tile.
         public var liveBytes: Int
@@ -34,7 +39,7 @@ public struct Report: Codable, Equatable, Sendable {
 
         enum CodingKeys: String, CodingKey {
             case name, op, macs, params, precision, stage, memory, kernel
-            case inputShapes = "input_shapes", outputShape = "output_shape", weightBytes = "weight_bytes"
+            case inputShapes = "input_shapes", outputShape = "output_shape", weightBytes = "weight_bytes", weightBits = "weight_bits"
             case liveBytes = "live_bytes", outputOffset = "output_offset", layerBasedLiveBytes = "layer_based_live_bytes"
             case executedMACs = "executed_macs"
         }
@@ -106,12 +111,24 @@ public struct Report: Codable, Equatable, Sendable {
             let inPatch = chosen.patch.map { i < $0.split } ?? false
             let executed = TinycSchedule.Schedule.macs(of: i, graph, patch: chosen.patch)
             let kernel = chosen.isFusedAway(i) ? "" : chosen.kernel(graph, i).name
+            func storedBytes(_ t: TensorID) -> Int {
+                graph.type(t).dtype == .ternary ? chosen.kernels.packing(of: t).bytes(count: graph.type(t).count) : graph.type(t).byteCount
+            }
+            let weights = node.op.weightInputIndex.map { node.inputs[$0] }
+            let weightType = weights.map { graph.type($0) }
+            let weightPrecision = weights.map { w in
+                graph.type(w).dtype == .ternary ? "ternary/\(chosen.kernels.packing(of: w).rawValue)" : graph.type(w).dtype.rawValue
+            }
+            var bits: Double?
+            if let w = weights, let t = weightType { bits = Double(storedBytes(w) * 8) / Double(t.count) }
             return Layer(
                 name: node.name, op: node.op.name,
                 inputShapes: node.inputs.filter { !graph.isConstant($0) }.map { graph.type($0).shape },
                 outputShape: graph.type(node.outputs[0]).shape,
-                macs: graph.macs(of: i), params: graph.parameterCount(of: i), weightBytes: graph.weightBytes(of: i),
-                precision: node.op.weightInputIndex.map { "\(activations) x \(graph.type(node.inputs[$0]).dtype.rawValue)" } ?? activations,
+                macs: graph.macs(of: i), params: graph.parameterCount(of: i),
+                weightBytes: node.inputs.filter(graph.isConstant).reduce(0) { $0 + storedBytes($1) },
+                precision: weightPrecision.map { "\(activations) x \($0)" } ?? activations,
+                weightBits: bits,
                 liveBytes: i < plan.liveBytesPerStep.count ? plan.liveBytesPerStep[i] : 0,
                 layerBasedLiveBytes: i < layerLive.count ? layerLive[i] : 0,
                 outputOffset: chosen.offset(node.outputs[0]),
@@ -147,13 +164,14 @@ public struct Report: Codable, Equatable, Sendable {
     /// The human-readable table `tinyc compile` and `tinyc inspect` print.
     public func text() -> String {
         var out = "model \(model) — target \(target)\n\n"
-        let header = ["#", "layer", "op", "output", "MACs", "weights", "precision", "live", "memory"]
+        let header = ["#", "layer", "op", "output", "MACs", "weights", "bits/w", "precision", "live", "memory"]
         var rows: [[String]] = []
         for (i, l) in layers.enumerated() {
             rows.append(["\(i)", l.name, l.op, l.outputShape.map(String.init).joined(separator: "x"), "\(l.executedMACs)",
-                         "\(l.weightBytes)", l.precision, "\(l.liveBytes)", ([l.stage == "patch" ? "tile" : ""] + l.memory).filter { !$0.isEmpty }.joined(separator: ",")])
+                         "\(l.weightBytes)", l.weightBits.map { String(format: "%.2f", $0) } ?? "", l.precision, "\(l.liveBytes)",
+                         ([l.stage == "patch" ? "tile" : ""] + l.memory).filter { !$0.isEmpty }.joined(separator: ",")])
         }
-        out += Self.table(header, rows, rightAligned: [0, 4, 5, 7])
+        out += Self.table(header, rows, rightAligned: [0, 4, 5, 6, 8])
         out += "\n"
         out += "peak SRAM    \(peakSRAMBytes) bytes (\(ByteSize.format(peakSRAMBytes))) = arena \(arenaBytes) + scratch \(scratchBytes); "
             + "input \(inputBytes) bytes read in place from the caller's buffer (not included)\n"

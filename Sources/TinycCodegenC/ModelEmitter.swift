@@ -141,8 +141,9 @@ public struct ModelEmitter {
         let node = graph.nodes[index]
         let k = kernel(index)
         let bias = k.foldedBias ? foldedBiasName(index) : node.inputs.count > 2 ? WeightsNaming.symbol(node.inputs[2]) : "NULL"
-        let weights = k.packedWeights ? "(const int8_t *)\(layerName(index))_weights_p"
+        var weights = k.packedWeights ? "(const int8_t *)\(layerName(index))_weights_p"
             : node.inputs.count > 1 ? WeightsNaming.symbol(node.inputs[1]) : ""
+        if let packing = k.ternary { weights += ", \(packing.cName)" } // the ternary kernels' format argument
         return (weights, bias)
     }
 

@@ -23,8 +23,8 @@ extension ModelEmitter {
         w.line()
         for id in constantTensors {
             let t = graph.type(id)
-            w.line("/* '\(CName.comment(graph[id].name))': \(Graph.format(t)) */")
-            w.line("extern const \(cType(t.dtype)) \(WeightsNaming.symbol(id))[\(t.count)];")
+            w.line("/* '\(CName.comment(graph[id].name))': \(Graph.format(t))\(ternaryComment(id)) */")
+            w.line("extern const \(cType(t.dtype)) \(WeightsNaming.symbol(id))[\(elements(id))];")
         }
         w.line()
         w.line("#endif /* \(guardName) */")
@@ -39,10 +39,11 @@ extension ModelEmitter {
             let t = graph.type(id)
             let data = graph.constants[id]!
             w.line()
-            w.line("/* '\(CName.comment(graph[id].name))': \(Graph.format(t)) */")
-            w.line("const \(cType(t.dtype)) \(WeightsNaming.symbol(id))[\(t.count)] = {")
+            w.line("/* '\(CName.comment(graph[id].name))': \(Graph.format(t))\(ternaryComment(id)) */")
+            w.line("const \(cType(t.dtype)) \(WeightsNaming.symbol(id))[\(elements(id))] = {")
             switch t.dtype {
             case .s8: w.values(data.int8, perLine: 16)
+            case .ternary: w.values(schedule.kernels.packing(of: id).pack(data.int8), perLine: 16) { String(format: "0x%02x", $0) }
             case .s32: w.values(data.int32, perLine: 8) { $0 == Int32.min ? "(-2147483647 - 1)" : "\($0)" }
             case .f32: w.values(data.floats, perLine: 8) { CName.float($0) }
             }
@@ -51,8 +52,23 @@ extension ModelEmitter {
         return w.text
     }
 
+    /// Array elements of constant `id`: its values, or the bytes of a packed ternary stream.
+    func elements(_ id: TensorID) -> Int {
+        let t = graph.type(id)
+        return t.dtype == .ternary ? schedule.kernels.packing(of: id).bytes(count: t.count) : t.count
+    }
+
+    /// ", packed as ..." for a ternary tensor.
+    func ternaryComment(_ id: TensorID) -> String {
+        guard graph.type(id).dtype == .ternary else { return "" }
+        let p = schedule.kernels.packing(of: id)
+        return p == .twoBit ? ", packed 4 per byte as 2-bit codes t + 1 (TC_TERNARY_2BIT)"
+            : ", packed 5 per byte in base 3 (TC_TERNARY_BASE3)"
+    }
+
     func cType(_ d: DType) -> String {
         switch d {
+        case .ternary: "uint8_t"
         case .s8: "int8_t"
         case .s32: "int32_t"
         case .f32: "float"

@@ -78,7 +78,12 @@ public enum Verifier {
         func fail(_ message: String) -> GraphError { .node(index, node, message) }
         switch x.dtype {
         case .f32:
-            for t in node.inputs + node.outputs where graph.type(t).dtype != .f32 {
+            for (i, t) in (node.inputs + node.outputs).enumerated() where graph.type(t).dtype != .f32 {
+                // ternary weights are scale · t: the float graph computes with those real values
+                if i == 1, node.op.weightInputIndex == 1, graph.type(t).dtype == .ternary {
+                    try verifyTernary(index, in: graph)
+                    continue
+                }
                 throw fail("mixes float and quantized tensors: '\(graph[t].name)' is \(graph.type(t).dtype.rawValue)")
             }
         case .s8:
@@ -91,7 +96,8 @@ public enum Verifier {
             switch node.op {
             case .conv2d, .depthwiseConv2d, .fullyConnected:
                 let w = graph.type(node.inputs[1])
-                guard w.dtype == .s8, !w.quantization.scales.isEmpty, w.quantization.zeroPoints.allSatisfy({ $0 == 0 }) else {
+                if w.dtype == .ternary { try verifyTernary(index, in: graph) }
+                guard w.dtype == .s8 || w.dtype == .ternary, !w.quantization.scales.isEmpty, w.quantization.zeroPoints.allSatisfy({ $0 == 0 }) else {
                     throw fail("weights '\(graph[node.inputs[1]].name)' must be int8, symmetric (zero point 0), with a scale")
                 }
                 let channels = w.shape[node.op.isDepthwise ? 3 : 0]
@@ -128,8 +134,33 @@ public enum Verifier {
             case .conv2d, .depthwiseConv2d, .fullyConnected, .add, .mean, .activation, .requantize, .batchNorm:
                 break
             }
-        case .s32:
-            throw fail("input '\(graph[node.inputs[0]].name)' must be float32 or int8, got int32")
+        case .s32, .ternary:
+            throw fail("input '\(graph[node.inputs[0]].name)' must be float32 or int8, got \(x.dtype.rawValue)")
+        }
+    }
+
+    /// A ternary weight tensor: the weights of a conv2d, depthwise_conv2d or fully_connected, every
+    /// byte -1, 0 or +1, with positive finite scales (one, or one per output channel on the op's
+    /// channel axis) and zero points 0.
+    static func verifyTernary(_ index: Int, in graph: Graph) throws(GraphError) {
+        let node = graph.nodes[index]
+        let id = node.inputs[1], w = graph.type(id)
+        func fail(_ message: String) -> GraphError { .node(index, node, "ternary weights '\(graph[id].name)' \(message)") }
+        switch node.op {
+        case .conv2d, .depthwiseConv2d, .fullyConnected: break
+        default: throw fail("are only supported as conv2d, depthwise_conv2d or fully_connected weights")
+        }
+        let axis = node.op.isDepthwise ? 3 : 0
+        let q = w.quantization
+        let scales = q.scales
+        guard !scales.isEmpty, q.zeroPoints.allSatisfy({ $0 == 0 }), scales.allSatisfy({ $0 > 0 && $0.isFinite }) else {
+            throw fail("need positive scales and zero point 0 in their quantization")
+        }
+        if case .perChannel(let s, _, let a) = q, s.count > 1, a != axis || s.count != w.shape[axis] {
+            throw fail("need one scale, or \(w.shape[axis]) on axis \(axis) (one per output channel), got \(s.count) on axis \(a)")
+        }
+        if let data = graph.constants[id], let bad = data.bytes.firstIndex(where: { $0 != 0 && $0 != 1 && $0 != 0xFF }) {
+            throw fail("hold \(Int8(bitPattern: data.bytes[bad])) at element \(bad): every element must be -1, 0 or +1")
         }
     }
 }

@@ -15,7 +15,12 @@ public struct Pass: Sendable {
 public struct PipelineOptions: Sendable {
     /// Float input samples for post-training quantization (ignored for already-quantized models).
     public var calibration: [[Float]]
-    public init(calibration: [[Float]] = []) { self.calibration = calibration }
+    /// Post-training ternarization of every conv / depthwise / fully connected layer (nil: off).
+    public var ternarize: TernaryScale?
+    public init(calibration: [[Float]] = [], ternarize: TernaryScale? = nil) {
+        self.calibration = calibration
+        self.ternarize = ternarize
+    }
 }
 
 public enum Pipeline {
@@ -26,6 +31,7 @@ public enum Pipeline {
             .fuseActivations,     // conv + relu6 -> conv {act=relu6}
             .foldPad,             // pad + conv(valid) -> conv(explicit pads), when exact
             .eliminateDeadNodes,  // nodes that no output depends on
+        ] + (options.ternarize.map { [.ternarize($0)] } ?? []) + [  // float weights -> ternary, when asked
             .quantize(calibration: options.calibration),  // float -> int8 (no-op for int8 models)
         ]
     }

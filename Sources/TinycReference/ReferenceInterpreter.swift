@@ -21,8 +21,13 @@ public struct ReferenceInterpreter: Sendable {
     public init(_ graph: Graph) throws(GraphError) {
         try Verifier.verify(graph)
         var constants: [TensorID: TensorValue] = [:]
+        let floatGraph = graph.inputs.first.map { graph.type($0).dtype == .f32 } ?? false
         for (id, data) in graph.constants {
-            constants[id] = try TensorValue(bytes: data.bytes, dtype: graph.type(id).dtype)
+            let type = graph.type(id)
+            // a float graph computes with the real weights scale · t; a quantized one with t as int8
+            constants[id] = type.dtype == .ternary && floatGraph
+                ? .f32(Ternary.dequantized(data, type))
+                : try TensorValue(bytes: data.bytes, dtype: type.dtype)
         }
         var params: [IntegerParams?] = []
         for index in graph.nodes.indices {

@@ -10,11 +10,29 @@ import TinycIR
 /// mirror the `tc_*_scratch_bytes` functions of the runtime's headers.
 public struct KernelLibrary: Sendable, Equatable {
     public var dsp: Bool
+    /// How each ternary weight tensor is packed; the others use `defaultTernaryPacking`.
+    public var ternaryPacking: [TensorID: TernaryPacking]
+    /// The packing of ternary tensors not in `ternaryPacking` (2-bit codes: the faster to decode).
+    public var defaultTernaryPacking: TernaryPacking
 
     public static let reference = KernelLibrary(dsp: false)
     public static let dsp = KernelLibrary(dsp: true)
 
-    public init(dsp: Bool) { self.dsp = dsp }
+    public init(dsp: Bool, ternaryPacking: [TensorID: TernaryPacking] = [:], defaultTernaryPacking: TernaryPacking = .twoBit) {
+        self.dsp = dsp
+        self.ternaryPacking = ternaryPacking
+        self.defaultTernaryPacking = defaultTernaryPacking
+    }
+
+    /// The packing of ternary weight tensor `id`.
+    public func packing(of id: TensorID) -> TernaryPacking { ternaryPacking[id] ?? defaultTernaryPacking }
+
+    /// The packing of node `n`'s weights when they are ternary, else nil.
+    public func ternary(_ graph: Graph, _ n: Int) -> TernaryPacking? {
+        let node = graph.nodes[n]
+        guard node.op.weightInputIndex == 1, graph.type(node.inputs[1]).dtype == .ternary else { return nil }
+        return packing(of: node.inputs[1])
+    }
 
     /// The kernel of one node.
     public struct Choice: Sendable, Equatable {
@@ -27,12 +45,16 @@ public struct KernelLibrary: Sendable, Equatable {
         /// Whether it reads the weights in its own layout (`tc_fc_s8_dsp_pack_weights`), emitted
         /// 4-byte aligned, instead of TFLite's.
         public var packedWeights: Bool
+        /// For ternary weights, the packed stream format it is passed with (tc_ternary.h).
+        public var ternary: TernaryPacking?
 
-        public init(_ name: String, foldedBias: Bool = false, scratchBytes: Int = 0, packedWeights: Bool = false) {
+        public init(_ name: String, foldedBias: Bool = false, scratchBytes: Int = 0, packedWeights: Bool = false,
+                    ternary: TernaryPacking? = nil) {
             self.name = name
             self.foldedBias = foldedBias
             self.scratchBytes = scratchBytes
             self.packedWeights = packedWeights
+            self.ternary = ternary
         }
     }
 
@@ -56,6 +78,7 @@ public struct KernelLibrary: Sendable, Equatable {
     public func choice(_ graph: Graph, _ n: Int, extent: Extent? = nil) -> Choice {
         let node = graph.nodes[n]
         let e = extent ?? .whole(graph, n)
+        if let packing = ternary(graph, n) { return ternaryChoice(graph, n, packing, extent: e) }
         switch node.op {
         case .conv2d:
             guard dsp else { return Choice("tc_conv2d_s8_ref") }
@@ -82,6 +105,23 @@ public struct KernelLibrary: Sendable, Equatable {
             return Choice("")
         }
     }
+
+    /// The ternary kernel of conv / depthwise / fully connected node `n` (Runtime-C tc_*_ternary.h).
+    func ternaryChoice(_ graph: Graph, _ n: Int, _ packing: TernaryPacking, extent e: Extent) -> Choice {
+        let family: String
+        switch graph.nodes[n].op {
+        case .conv2d: family = "tc_conv2d"
+        case .depthwiseConv2d: family = "tc_dwconv"
+        default: family = "tc_fc"
+        }
+        guard dsp else { return Choice("\(family)_ternary_ref", ternary: packing) }
+        return Choice("\(family)_ternary_dsp", foldedBias: true,
+                      scratchBytes: TernaryScratch.bytes(graph, n, packing, output: e.output), ternary: packing)
+    }
+
+    /// Whether node `n` may run as in-place depthwise or with the next add fused into it: the
+    /// ternary kernels have neither variant.
+    public func hasMemoryVariants(_ graph: Graph, _ n: Int) -> Bool { ternary(graph, n) == nil }
 
     /// The kernel of conv node `n` with the add after it computed in its epilogue.
     public func fusedConvAdd(_ graph: Graph, _ n: Int) -> Choice {

@@ -106,7 +106,8 @@ public struct Schedule: Sendable {
         var inPlaceDepthwise = Set<Int>(), fusedAdds: [Int: Int] = [:]
         var planeSize: [Int: Int] = [:]
         for (n, node) in graph.nodes.enumerated() {
-            if case .depthwiseConv2d(let a) = node.op, a.depthMultiplier == 1, inPlaceAllowed?.contains(n) ?? true {
+            if case .depthwiseConv2d(let a) = node.op, a.depthMultiplier == 1, inPlaceAllowed?.contains(n) ?? true,
+               kernels.hasMemoryVariants(graph, n) {
                 let x = node.inputs[0], y = node.outputs[0]
                 // The input must die here, live in the arena (not the caller's const input) and
                 // the output must not go to the stage buffer (it is written there with a stride).
@@ -124,7 +125,8 @@ public struct Schedule: Sendable {
                 aliases[y] = root(x)
                 planeSize[n] = kernels.inPlaceDepthwise(graph, n, extent: extent(n)).scratchBytes
             }
-            if case .conv2d = node.op, n >= split, n + 1 < steps, case .add = graph.nodes[n + 1].op {
+            if case .conv2d = node.op, n >= split, n + 1 < steps, case .add = graph.nodes[n + 1].op,
+               kernels.hasMemoryVariants(graph, n) {
                 let add = graph.nodes[n + 1], c = node.outputs[0]
                 guard add.inputs.count == 2, add.inputs.contains(c), add.inputs[0] != add.inputs[1],
                       consumers[c] == [n + 1], !graphOutputs.contains(c) else { continue }

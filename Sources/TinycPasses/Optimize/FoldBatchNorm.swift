@@ -55,17 +55,31 @@ extension Pass {
     private static func fold(into p: Int, scale: [Float], shift: [Float], output: TensorID, graph: inout Graph) {
         let node = graph.nodes[p]
         let wType = graph.type(node.inputs[1])
-        var w = graph.constants[node.inputs[1]]!.floats
         let channels = scale.count
         // Output channel of element i: axis 0 for conv / FC (OHWI, [out, in]); the last axis for depthwise.
-        let perChannel = node.op.isDepthwise ? 1 : w.count / channels
-        for i in w.indices {
-            let c = node.op.isDepthwise ? i % channels : i / perChannel
-            w[i] *= scale[c]
+        let perChannel = node.op.isDepthwise ? 1 : wType.count / channels
+        func channel(_ i: Int) -> Int { node.op.isDepthwise ? i % channels : i / perChannel }
+        let folded: (TensorType, ConstantData)
+        if wType.dtype == .ternary {
+            // Exact and still ternary: scale_c · γ_c · t = (|scale_c| γ_c) · (sign(scale_c) t).
+            let t = graph.constants[node.inputs[1]]!.int8
+            let gamma = Ternary.scaleOfElement(wType)
+            var perChannelGamma = [Float](repeating: 1, count: channels)
+            for i in t.indices { perChannelGamma[channel(i)] = gamma(i) }
+            let newT = t.indices.map { i in scale[channel(i)] > 0 ? t[i] : scale[channel(i)] < 0 ? -t[i] : 0 }
+            let newGamma = (0..<channels).map { c in scale[c] != 0 ? perChannelGamma[c] * abs(scale[c]) : perChannelGamma[c] }
+            var type = wType
+            type.quantization = .perChannel(scales: newGamma, zeroPoints: Array(repeating: 0, count: channels),
+                                            axis: node.op.isDepthwise ? wType.shape.count - 1 : 0)
+            folded = (type, ConstantData(int8: newT))
+        } else {
+            var w = graph.constants[node.inputs[1]]!.floats
+            for i in w.indices { w[i] *= scale[channel(i)] }
+            folded = (wType, ConstantData(floats: w))
         }
         let oldBias = node.inputs.count == 3 ? graph.constants[node.inputs[2]]!.floats : [Float](repeating: 0, count: channels)
         let bias = (0..<channels).map { oldBias[$0] * scale[$0] + shift[$0] }
-        let newW = graph.addTensor("\(node.name).w_folded", wType, data: ConstantData(floats: w))
+        let newW = graph.addTensor("\(node.name).w_folded", folded.0, data: folded.1)
         let newB = graph.addTensor("\(node.name).b_folded", TensorType(shape: [channels], dtype: .f32), data: ConstantData(floats: bias))
         graph.nodes[p].inputs = [node.inputs[0], newW, newB]
         graph.nodes[p].outputs = [output]

@@ -128,9 +128,16 @@ struct Quantizer {
     func quantizeWeights(of index: Int, _ node: Node, inputQuantization: Quantization, into g: inout Graph) throws(GraphError) {
         let wID = node.inputs[1]
         let wType = graph.type(wID)
-        let w = graph.constants[wID]!.floats
         let channelAxis = node.op.isDepthwise ? wType.shape.count - 1 : 0
         let channels = wType.shape[channelAxis]
+        if wType.dtype == .ternary {
+            // Already integers t with scales γ: the weights stay as they are (the kernels read them
+            // packed), and the bias gets the scale s_in · γ[c] like any int8 layer's.
+            let gamma = (0..<channels).map { wType.quantization.scale(channel: $0) }
+            try quantizeBias(of: index, node, inputQuantization: inputQuantization, weightScales: gamma, into: &g)
+            return
+        }
+        let w = graph.constants[wID]!.floats
         let inner = wType.shape[(channelAxis + 1)...].reduce(1, *)
         func channel(_ i: Int) -> Int { (i / inner) % channels }
         var maxAbs = [Float](repeating: 0, count: channels)
@@ -150,8 +157,16 @@ struct Quantizer {
             quantization: .perChannel(scales: scales, zeroPoints: Array(repeating: 0, count: channels), axis: channelAxis)),
             data: ConstantData(int8: q))
         g.nodes[index].inputs[1] = newW
+        try quantizeBias(of: index, node, inputQuantization: inputQuantization, weightScales: scales, into: &g)
+    }
+
+    /// The int32 bias of node `index` at scale s_in · s_w[c], as a new tensor.
+    func quantizeBias(of index: Int, _ node: Node, inputQuantization: Quantization, weightScales scales: [Float],
+                      into g: inout Graph) throws(GraphError) {
         guard node.inputs.count == 3 else { return }
-        let b = bias
+        let inputScale = Double(inputQuantization.scale(channel: 0))
+        let channels = scales.count
+        let b = graph.constants[node.inputs[2]]!.floats
         var biasScales: [Float] = []
         var qb: [Int32] = []
         for c in 0..<channels {

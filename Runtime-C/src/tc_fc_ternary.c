@@ -1,0 +1,292 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Ternary fully connected, `_ref` and `_dsp` (contract: tinyc/tc_fc_ternary.h, packed formats:
+ * tinyc/tc_ternary.h). Both return the bytes tc_fc_s8_ref returns on the unpacked weights t.
+ *
+ * `_dsp` (Cortex-M4 DSP extension through tc_simd.h; portable C elsewhere, same results):
+ * the weights stay packed and are decoded to int16 pairs of codes q = t + 1 in {0, 1, 2}, which
+ * SMLAD multiplies with int16 pairs of activations. Then
+ *     sum_k t x = sum_k q x - sum_k x
+ * with sum x computed once per call, and no sign extension or correction in the inner loop.
+ *   - 2-bit: a 32-bit little-endian stream word holds 16 codes, code e at bits 2e, so
+ *         (w >> 2n) & 0x00030003 = the pair (q[n], q[n + 8]),   n = 0..7
+ *     (one AND with a shifted register operand on Thumb-2). The input is widened once into
+ *     scratch as the words (x[16g + n], x[16g + n + 8]) to match: per 16 weights of a row,
+ *     1 LDR + 8 AND + 8 SMLAD, plus the 8 activation loads shared by the two rows of a pair.
+ *   - base-3: a table maps a byte (5 trits) to its 5 codes as 10 bits (2 bits each, the 2-bit
+ *     layout), so a byte pair gives the word T[b0] | T[b1] << 16 whose (w >> 2n) & 0x00030003 is
+ *     (q[n], q[n + 5]), n = 0..4; the activations are widened as (x[10g + n], x[10g + n + 5]).
+ * Rows start inside a byte when in_features is not a multiple of 4 (5). Such rows are read with
+ * a funnel shift of the stream (2-bit: one word and the next byte; base-3: three bytes' codes),
+ * at a small cost per group. Each row's full groups (16 or 10 weights) go through SMLAD; the last
+ * in_features % 16 (% 10) weights are summed one by one. A group, and the extra byte a funnel
+ * shift reads, never goes past the row's last byte, so the stream is never overread.
+ * Everything wraps mod 2^32 like the reference's int32 accumulation plus the folded bias. */
+#include "tinyc/tc_fc_ternary.h"
+#include "tinyc/tc_simd.h"
+#include "tc_internal.h"
+
+#if defined(__GNUC__)
+#define TC_FCT_INLINE static inline __attribute__((always_inline))
+#else
+#define TC_FCT_INLINE static inline
+#endif
+
+/* Base-3 byte b (0..242) -> its 5 codes q[n] = (b / 3^n) % 3 at bits 2n. Bytes 243..255 never occur
+ * in a valid stream; they map to 0 so a corrupt stream cannot index past the table. */
+static const uint16_t tc_fct_b3[256] = {
+    0x000, 0x001, 0x002, 0x004, 0x005, 0x006, 0x008, 0x009, 0x00a, 0x010, 0x011, 0x012,
+    0x014, 0x015, 0x016, 0x018, 0x019, 0x01a, 0x020, 0x021, 0x022, 0x024, 0x025, 0x026,
+    0x028, 0x029, 0x02a, 0x040, 0x041, 0x042, 0x044, 0x045, 0x046, 0x048, 0x049, 0x04a,
+    0x050, 0x051, 0x052, 0x054, 0x055, 0x056, 0x058, 0x059, 0x05a, 0x060, 0x061, 0x062,
+    0x064, 0x065, 0x066, 0x068, 0x069, 0x06a, 0x080, 0x081, 0x082, 0x084, 0x085, 0x086,
+    0x088, 0x089, 0x08a, 0x090, 0x091, 0x092, 0x094, 0x095, 0x096, 0x098, 0x099, 0x09a,
+    0x0a0, 0x0a1, 0x0a2, 0x0a4, 0x0a5, 0x0a6, 0x0a8, 0x0a9, 0x0aa, 0x100, 0x101, 0x102,
+    0x104, 0x105, 0x106, 0x108, 0x109, 0x10a, 0x110, 0x111, 0x112, 0x114, 0x115, 0x116,
+    0x118, 0x119, 0x11a, 0x120, 0x121, 0x122, 0x124, 0x125, 0x126, 0x128, 0x129, 0x12a,
+    0x140, 0x141, 0x142, 0x144, 0x145, 0x146, 0x148, 0x149, 0x14a, 0x150, 0x151, 0x152,
+    0x154, 0x155, 0x156, 0x158, 0x159, 0x15a, 0x160, 0x161, 0x162, 0x164, 0x165, 0x166,
+    0x168, 0x169, 0x16a, 0x180, 0x181, 0x182, 0x184, 0x185, 0x186, 0x188, 0x189, 0x18a,
+    0x190, 0x191, 0x192, 0x194, 0x195, 0x196, 0x198, 0x199, 0x19a, 0x1a0, 0x1a1, 0x1a2,
+    0x1a4, 0x1a5, 0x1a6, 0x1a8, 0x1a9, 0x1aa, 0x200, 0x201, 0x202, 0x204, 0x205, 0x206,
+    0x208, 0x209, 0x20a, 0x210, 0x211, 0x212, 0x214, 0x215, 0x216, 0x218, 0x219, 0x21a,
+    0x220, 0x221, 0x222, 0x224, 0x225, 0x226, 0x228, 0x229, 0x22a, 0x240, 0x241, 0x242,
+    0x244, 0x245, 0x246, 0x248, 0x249, 0x24a, 0x250, 0x251, 0x252, 0x254, 0x255, 0x256,
+    0x258, 0x259, 0x25a, 0x260, 0x261, 0x262, 0x264, 0x265, 0x266, 0x268, 0x269, 0x26a,
+    0x280, 0x281, 0x282, 0x284, 0x285, 0x286, 0x288, 0x289, 0x28a, 0x290, 0x291, 0x292,
+    0x294, 0x295, 0x296, 0x298, 0x299, 0x29a, 0x2a0, 0x2a1, 0x2a2, 0x2a4, 0x2a5, 0x2a6,
+    0x2a8, 0x2a9, 0x2aa, 0x000, 0x000, 0x000, 0x000, 0x000, 0x000, 0x000, 0x000, 0x000,
+    0x000, 0x000, 0x000, 0x000
+};
+
+/* Code q = t + 1 of stream weight i. */
+static inline uint32_t tc_fct_code(const uint8_t *f, tc_ternary_format format, size_t i)
+{
+    if (format == TC_TERNARY_2BIT)
+        return ((uint32_t)f[i >> 2] >> (2u * (uint32_t)(i & 3u))) & 3u;
+    return ((uint32_t)tc_fct_b3[f[i / 5u]] >> (2u * (uint32_t)(i % 5u))) & 3u;
+}
+
+/* input  : (in_features,)                  s8
+ * filter : (out_features, in_features)     packed ternary
+ * bias   : (out_features,)                 s32 or NULL
+ * output : (out_features,)                 s8 */
+void tc_fc_ternary_ref(const tc_fc_params *p, const int8_t *input, const uint8_t *filter,
+                       tc_ternary_format format, const int32_t *bias, int8_t *output)
+{
+    const int32_t n = p->in_features;
+    int32_t o, i;
+
+    for (o = 0; o < p->out_features; o++) {
+        const size_t base = (size_t)o * (size_t)n;
+        int32_t acc = 0;
+        for (i = 0; i < n; i++)
+            acc += ((int32_t)tc_fct_code(filter, format, base + (size_t)i) - 1) *
+                   ((int32_t)input[i] + p->input_offset);
+        if (bias)
+            acc = tc_add_wrap(acc, bias[o]);
+        acc = tc_mbqm(acc, p->out_mult[o], p->out_shift[o]) + p->output_offset;
+        output[o] = tc_sat_s8(acc, p->act_min, p->act_max);
+    }
+}
+
+/* ---- `_dsp` ---- */
+
+/* Weights per group (one decoded word set) and int16 pairs per group. */
+static int32_t tc_fct_group(tc_ternary_format format)
+{
+    return format == TC_TERNARY_2BIT ? 16 : 10;
+}
+
+int32_t tc_fc_ternary_dsp_scratch_bytes(const tc_fc_params *p, tc_ternary_format format)
+{
+    const int32_t g = tc_fct_group(format);
+    return 2 * g * ((p->in_features + g - 1) / g);
+}
+
+static inline uint32_t tc_fct_rd32(const uint8_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, sizeof v); /* one LDR on Armv7-M, any alignment */
+    return v;
+}
+
+/* The input as int16 pairs (x[gi + n], x[gi + n + half]) per group of g = 2 * half, zero past
+ * in_features; returns sum x. */
+static int32_t tc_fct_widen(const int8_t *input, int32_t k, int32_t g, uint8_t *xs)
+{
+    const int32_t half = g / 2;
+    uint32_t sum = 0;
+    int32_t base, n;
+
+    for (base = 0; base < k; base += g) {
+        for (n = 0; n < half; n++) {
+            const int32_t lo = base + n < k ? input[base + n] : 0;
+            const int32_t hi = base + n + half < k ? input[base + n + half] : 0;
+            const int32_t w = tc_simd_pack16_(lo, hi);
+            memcpy(xs, &w, 4);
+            xs += 4;
+            sum += (uint32_t)lo + (uint32_t)hi;
+        }
+    }
+    return (int32_t)sum;
+}
+
+/* One row of the packed filter: its first weight is stream weight s, at byte `at`, bit 2r of
+ * the byte (2-bit) or trit r (base-3). */
+typedef struct {
+    const uint8_t *at;
+    uint32_t r;
+    size_t s;
+} tc_fct_row;
+
+static tc_fct_row tc_fct_row_at(const uint8_t *filter, tc_ternary_format format, size_t s)
+{
+    tc_fct_row row;
+    row.s = s;
+    if (format == TC_TERNARY_2BIT) {
+        row.at = filter + s / 4u;
+        row.r = (uint32_t)(s % 4u);
+    } else {
+        row.at = filter + s / 5u;
+        row.r = (uint32_t)(s % 5u);
+    }
+    return row;
+}
+
+/* Decoded word of group m of a row (see the top comment). `funnel` = 0 only when every row starts
+ * on a byte (r == 0); otherwise the funnel form also handles r == 0 (the bits of the next byte
+ * are then shifted out: (hi << 1) << 31 == hi << 32 == 0 in uint32_t). */
+TC_FCT_INLINE uint32_t tc_fct_word(const tc_fct_row *row, int32_t m, int base3, int funnel)
+{
+    if (!base3) {
+        const uint8_t *b = row->at + 4 * m;
+        if (!funnel)
+            return tc_fct_rd32(b);
+        return (tc_fct_rd32(b) >> (2u * row->r)) | (((uint32_t)b[4] << 1) << (31u - 2u * row->r));
+    } else {
+        const uint8_t *b = row->at + 2 * m;
+        if (!funnel)
+            return (uint32_t)tc_fct_b3[b[0]] | ((uint32_t)tc_fct_b3[b[1]] << 16);
+        {
+            const uint32_t v = (uint32_t)tc_fct_b3[b[0]] | ((uint32_t)tc_fct_b3[b[1]] << 10) |
+                               ((uint32_t)tc_fct_b3[b[2]] << 20);
+            const uint32_t sh = 2u * row->r;
+            return ((v >> sh) & 0x3ffu) | (((v >> (sh + 10u)) & 0x3ffu) << 16);
+        }
+    }
+}
+
+/* Activation pair n of group m against the decoded words of rows a and b. */
+#define TC_FCT_STEP(n)                                                                   \
+    do {                                                                                 \
+        int32_t x_;                                                                      \
+        memcpy(&x_, xg + 4 * (n), 4);                                                    \
+        acc_a = tc_smlad(x_, (int32_t)((wa >> (2 * (n))) & 0x00030003u), acc_a);         \
+        acc_b = tc_smlad(x_, (int32_t)((wb >> (2 * (n))) & 0x00030003u), acc_b);         \
+    } while (0)
+
+/* sum q x over the full groups of rows a and b, as acc[0], acc[1]. */
+TC_FCT_INLINE void tc_fct_groups2(const tc_fct_row *a, const tc_fct_row *b, const uint8_t *xs, int32_t groups,
+                                  int base3, int funnel, int32_t *acc)
+{
+    int32_t acc_a = 0, acc_b = 0, m;
+    const uint8_t *xg = xs;
+
+    for (m = 0; m < groups; m++) {
+        const uint32_t wa = tc_fct_word(a, m, base3, funnel);
+        const uint32_t wb = tc_fct_word(b, m, base3, funnel);
+        TC_FCT_STEP(0);
+        TC_FCT_STEP(1);
+        TC_FCT_STEP(2);
+        TC_FCT_STEP(3);
+        TC_FCT_STEP(4);
+        if (!base3) {
+            TC_FCT_STEP(5);
+            TC_FCT_STEP(6);
+            TC_FCT_STEP(7);
+            xg += 32;
+        } else {
+            xg += 20;
+        }
+    }
+    acc[0] = acc_a;
+    acc[1] = acc_b;
+}
+
+/* The four specializations (the inner loops must not test the format per word). */
+static void tc_fct_groups2_2bit(const tc_fct_row *a, const tc_fct_row *b, const uint8_t *xs, int32_t g, int32_t *acc)
+{
+    tc_fct_groups2(a, b, xs, g, 0, 0, acc);
+}
+static void tc_fct_groups2_2bit_funnel(const tc_fct_row *a, const tc_fct_row *b, const uint8_t *xs, int32_t g,
+                                       int32_t *acc)
+{
+    tc_fct_groups2(a, b, xs, g, 0, 1, acc);
+}
+static void tc_fct_groups2_b3(const tc_fct_row *a, const tc_fct_row *b, const uint8_t *xs, int32_t g, int32_t *acc)
+{
+    tc_fct_groups2(a, b, xs, g, 1, 0, acc);
+}
+static void tc_fct_groups2_b3_funnel(const tc_fct_row *a, const tc_fct_row *b, const uint8_t *xs, int32_t g,
+                                     int32_t *acc)
+{
+    tc_fct_groups2(a, b, xs, g, 1, 1, acc);
+}
+
+/* sum q x over the weights from..k-1 of a row, one by one (the part after the full groups). */
+static int32_t tc_fct_tail(const uint8_t *filter, tc_ternary_format format, size_t s, const int8_t *input,
+                           int32_t from, int32_t k)
+{
+    uint32_t acc = 0;
+    int32_t i;
+    for (i = from; i < k; i++)
+        acc += tc_fct_code(filter, format, s + (size_t)i) * (uint32_t)(int32_t)input[i];
+    return (int32_t)acc;
+}
+
+/* Requantization, offset, clamp of output o from its wrapped accumulator. */
+static int8_t tc_fct_out(const tc_fc_params *p, int32_t o, int32_t acc)
+{
+    const tc_rq rq = tc_rq_make(p->out_mult[o], p->out_shift[o]);
+    return tc_sat_s8(tc_rq_apply(&rq, acc) + p->output_offset, p->act_min, p->act_max);
+}
+
+/* input   : (in_features,)                 s8
+ * filter  : (out_features, in_features)    packed ternary
+ * bias    : (out_features,)                s32, folded (never NULL)
+ * output  : (out_features,)                s8
+ * scratch : tc_fc_ternary_dsp_scratch_bytes(p, format) bytes */
+void tc_fc_ternary_dsp(const tc_fc_params *p, const int8_t *input, const uint8_t *filter,
+                       tc_ternary_format format, const int32_t *bias_folded, int8_t *output, void *scratch)
+{
+    const int32_t k = p->in_features, outs = p->out_features;
+    const int base3 = format != TC_TERNARY_2BIT;
+    const int32_t g = tc_fct_group(format), groups = k / g, full = groups * g;
+    const int funnel = k % (base3 ? 5 : 4) != 0; /* rows start inside a byte */
+    void (*run)(const tc_fct_row *, const tc_fct_row *, const uint8_t *, int32_t, int32_t *);
+    uint8_t *xs = (uint8_t *)scratch;
+    uint32_t sum_x;
+    int32_t o, j;
+
+    TC_ASSERT(k > 0 && outs > 0 && bias_folded != NULL && scratch != NULL);
+    TC_ASSERT(format == TC_TERNARY_2BIT || format == TC_TERNARY_BASE3);
+    sum_x = (uint32_t)tc_fct_widen(input, k, g, xs);
+    run = base3 ? (funnel ? tc_fct_groups2_b3_funnel : tc_fct_groups2_b3)
+                : (funnel ? tc_fct_groups2_2bit_funnel : tc_fct_groups2_2bit);
+
+    /* rows in pairs sharing the activation loads; an odd last row is paired with itself */
+    for (o = 0; o < outs; o += 2) {
+        const int32_t n = outs - o < 2 ? outs - o : 2;
+        const size_t s0 = (size_t)o * (size_t)k;
+        const tc_fct_row a = tc_fct_row_at(filter, format, s0);
+        const tc_fct_row b = n == 2 ? tc_fct_row_at(filter, format, s0 + (size_t)k) : a;
+        int32_t acc[2];
+        run(&a, &b, xs, groups, acc);
+        for (j = 0; j < n; j++) {
+            const size_t s = s0 + (size_t)j * (size_t)k;
+            const uint32_t q = (uint32_t)acc[j] + (uint32_t)tc_fct_tail(filter, format, s, input, full, k);
+            const int32_t y = (int32_t)(q - sum_x + (uint32_t)bias_folded[o + j]);
+            output[o + j] = tc_fct_out(p, o + j, y);
+        }
+    }
+}
