@@ -22,10 +22,12 @@
  *
  * Weight words. 2-bit with K % 4 == 0: every channel row starts on a byte, the loop reads the
  * stream in place (unaligned LDR), and the last partial block's bytes are copied into scratch so
- * nothing past the stream is read. Base-3 with K % 5 == 0: each channel pair's two rows are decoded
- * into scratch once per pixel pair (3 bytes -> 3 table loads -> one word), then the same loop runs;
- * this measured faster than decoding inside the loop, which runs out of registers (see the doc).
- * Any other K: the rows start inside a byte and are decoded code by code (tc_tern_rd), slower.
+ * nothing past the stream is read. Otherwise (base-3 always, 2-bit rows starting inside a byte) each
+ * channel pair's two rows are decoded into scratch once per pixel pair, then the same loop runs:
+ * base-3 3 bytes -> 3 loads from a 243-entry table -> one word of 15 codes (4 bytes and shifts when
+ * the row starts inside a byte), 2-bit 5 bytes shifted; a row's last partial block is decoded code
+ * by code (tc_tern_rd) so no byte past the row is read. Decoding inside the loop instead would need
+ * registers the 2x2 tile does not leave (all 14 are in use), so it was not pursued.
  *
  * Input offset: as tc_conv2d_dsp.c, the folded bias carries input_offset * sum(t), padding taps hold
  * the raw value -input_offset, all accumulation wraps mod 2^32. */
@@ -110,7 +112,22 @@ static void tc_ct_gather(const tc_ct_in *c, int32_t y0, int32_t x0)
     tc_ct_set(s, 0, 16 * c->nb - c->k);
 }
 
-/* (a.lo, b.lo) and (a.hi, b.hi) as int16 pairs: PKHBT / PKHTB on Arm. */
+/* (a.lo, b.lo) and (a.hi, b.hi) as int16 pairs: PKHBT / PKHTB (GCC does not form them from the C
+ * expressions, it emits two instructions each). */
+#if TC_SIMD_DSP && defined(__GNUC__)
+TC_CT_INLINE int32_t tc_ct_pk_lo(int32_t a, int32_t b)
+{
+    int32_t r;
+    __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+}
+TC_CT_INLINE int32_t tc_ct_pk_hi(int32_t a, int32_t b)
+{
+    int32_t r;
+    __asm__("pkhtb %0, %2, %1, asr #16" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+}
+#else
 TC_CT_INLINE int32_t tc_ct_pk_lo(int32_t a, int32_t b)
 {
     return (int32_t)(((uint32_t)a & 0xffffu) | ((uint32_t)b << 16));
@@ -119,6 +136,7 @@ TC_CT_INLINE int32_t tc_ct_pk_hi(int32_t a, int32_t b)
 {
     return (int32_t)(((uint32_t)a >> 16) | ((uint32_t)b & 0xffff0000u));
 }
+#endif
 
 /* Pairs j .. j + 3 of a block from 4 bytes x[j..j+3] (v) and x[j+8..j+11] (u), into col[2j..];
  * returns sum + those 8 values. SXTB16 splits each word into even/odd bytes; PKH recombines them. */
@@ -160,35 +178,55 @@ static uint32_t tc_ct_widen(const tc_ct_in *c, int32_t *col)
 /* ---------------------------------------------------------------------------------------------
  * Weight words */
 
-/* Base-3 row of k weights (k % 5 == 0) starting at byte src: 15 codes per word. */
-static void tc_ct_rows_b3(uint32_t *dst, const uint8_t *src, int32_t k)
-{
-    const uint16_t *t = tc_ternary_b3_codes;
-    int32_t n;
-    for (n = k / 15; n > 0; n--, src += 3)
-        *dst++ = (uint32_t)t[src[0]] | (uint32_t)t[src[1]] << 10 | (uint32_t)t[src[2]] << 20;
-    if (k % 15) {
-        uint32_t w = t[src[0]];
-        if (k % 15 > 5)
-            w |= (uint32_t)t[src[1]] << 10;
-        *dst = w;
-    }
-}
-
-/* Any row: weights start .. start + k - 1 of the stream, bs codes per word, zero codes past k. */
-static void tc_ct_rows_any(uint32_t *dst, const uint8_t *stream, tc_ternary_format format, int32_t start, int32_t k,
-                           int32_t bs)
+/* The last k % bs codes of a row (its partial block), code by code from weight `start`. */
+static void tc_ct_rows_tail(uint32_t *dst, const uint8_t *stream, tc_ternary_format format, int32_t start, int32_t n)
 {
     tc_tern_rd rd;
-    int32_t i, j;
+    uint32_t w = 0;
+    int32_t j;
     tc_tern_rd_seek(&rd, stream, format, start);
-    for (i = 0; i < k; i += bs) {
-        const int32_t n = k - i < bs ? k - i : bs;
-        uint32_t w = 0;
-        for (j = 0; j < n; j++)
-            w |= tc_tern_rd_code(&rd) << (2 * j);
-        *dst++ = w;
+    for (j = 0; j < n; j++)
+        w |= tc_tern_rd_code(&rd) << (2 * j);
+    *dst = w;
+}
+
+/* Base-3 row of k weights from weight `start`: 15 codes per word. A block starting on a byte is
+ * 3 bytes -> 3 table loads; one starting r codes into a byte takes 4 bytes, shifted by 2r (the
+ * 4th byte holds a code of the block whenever r > 0, so it is never past the row). */
+static void tc_ct_rows_b3(uint32_t *dst, const uint8_t *stream, int32_t start, int32_t k)
+{
+    const uint16_t *t = tc_ternary_b3_codes;
+    const uint8_t *src = stream + start / 5;
+    const int32_t r2 = 2 * (start % 5), full = k / 15;
+    int32_t n;
+    if (r2 == 0) {
+        for (n = full; n > 0; n--, src += 3)
+            *dst++ = (uint32_t)t[src[0]] | (uint32_t)t[src[1]] << 10 | (uint32_t)t[src[2]] << 20;
+    } else {
+        for (n = full; n > 0; n--, src += 3) {
+            const uint32_t w = (uint32_t)t[src[0]] >> r2 | (uint32_t)t[src[1]] << (10 - r2) |
+                               (uint32_t)t[src[2]] << (20 - r2) | (uint32_t)t[src[3]] << (30 - r2);
+            *dst++ = w & 0x3fffffffu;
+        }
     }
+    if (k % 15)
+        tc_ct_rows_tail(dst, stream, TC_TERNARY_BASE3, start + 15 * full, k % 15);
+}
+
+/* 2-bit row of k weights from weight `start` (which is not on a byte when the direct path is not
+ * taken): 16 codes per word, 5 bytes shifted by 2r; the 5th byte holds a code of the block. */
+static void tc_ct_rows_2b(uint32_t *dst, const uint8_t *stream, int32_t start, int32_t k)
+{
+    const uint8_t *src = stream + start / 4;
+    const int32_t r2 = 2 * (start % 4), full = k / 16;
+    int32_t n;
+    for (n = full; n > 0; n--, src += 4) {
+        uint32_t w;
+        memcpy(&w, src, 4);
+        *dst++ = r2 ? (w >> r2 | (uint32_t)src[4] << (32 - r2)) : w;
+    }
+    if (k % 16)
+        tc_ct_rows_tail(dst, stream, TC_TERNARY_2BIT, start + 16 * full, k % 16);
 }
 
 /* n (1..3) bytes as a little-endian word, zeros above. */
@@ -218,10 +256,11 @@ TC_CT_INLINE uint32_t tc_ct_tail_word(const uint8_t *src, int32_t n)
         s11 = tc_smlad(q_, a1_, s11);                                     \
     } while (0)
 
-/* n blocks: channel 0's code words at w (4 bytes each, any alignment), channel 1's at w + woff,
- * against the im2col at col; accumulates sum(q * x) into s00 (channel 0, pixel 0) .. s11. A macro
- * so the accumulators stay plain locals of the caller. */
-#define TC_CT_DOT(colp, w, woff, n)                                       \
+/* n blocks in C: channel 0's code words at w (4 bytes each, any alignment), channel 1's at
+ * w + woff, against the im2col at col; accumulates sum(q * x) into s00 (channel 0, pixel 0) .. s11.
+ * GCC does not keep this in registers (it spills and splits every extraction into LSR + AND with
+ * an immediate), hence the assembly version below on DSP builds. */
+#define TC_CT_DOT_C(colp, w, woff, n)                                     \
     do {                                                                  \
         const int32_t *col_ = (colp);                                     \
         const uint8_t *w_ = (w);                                          \
@@ -242,6 +281,51 @@ TC_CT_INLINE uint32_t tc_ct_tail_word(const uint8_t *src, int32_t n)
             col_ += 16;                                                   \
         }                                                                 \
     } while (0)
+
+/* The same loop in Thumb-2 assembly: per block (64 MACs) 2 LDR (the words of both channels, the
+ * second at w + woff after the post-increment, woff4 = woff - 4), 8 LDRD (both pixels' pair j; the
+ * first one post-increments col by a block, the others use negative offsets), 16 AND of the mask
+ * register with the word shifted by 2j (free in the operand), 32 SMLAD, SUBS, BNE: 60 instructions.
+ * It needs all 14 allocatable registers, so it is used only when optimizing (GCC then omits the
+ * frame pointer); TC_CONV2D_TERNARY_NO_ASM selects the C loop. */
+#if TC_SIMD_DSP && defined(__GNUC__) && defined(__OPTIMIZE__) && !defined(TC_CONV2D_TERNARY_NO_ASM)
+#define TC_CT_ASM_PAIR(ld, sh)                        \
+    ld "\n\t"                                         \
+    "and %[q], %[m], %[v0]" sh "\n\t"                 \
+    "smlad %[s00], %[q], %[a0], %[s00]\n\t"           \
+    "smlad %[s01], %[q], %[a1], %[s01]\n\t"           \
+    "and %[q], %[m], %[v1]" sh "\n\t"                 \
+    "smlad %[s10], %[q], %[a0], %[s10]\n\t"           \
+    "smlad %[s11], %[q], %[a1], %[s11]\n\t"
+#define TC_CT_DOT(COLP, W, WOFF, N)                                                                         \
+    do {                                                                                                \
+        const int32_t *col_ = (COLP);                                                                   \
+        const uint8_t *w_ = (W);                                                                        \
+        int32_t n_ = (N), woff4_ = (int32_t)(WOFF)-4, m_ = 0x00030003;                                  \
+        int32_t v0_, v1_, q_, a0_, a1_;                                                                 \
+        if (n_ > 0)                                                                                     \
+            __asm__ volatile("1:\n\t"                                                                   \
+                             "ldr %[v0], [%[w]], #4\n\t"                                                \
+                             "ldr %[v1], [%[w], %[woff4]]\n\t"                                          \
+                             TC_CT_ASM_PAIR("ldrd %[a0], %[a1], [%[col]], #64", "")                     \
+                             TC_CT_ASM_PAIR("ldrd %[a0], %[a1], [%[col], #-56]", ", lsr #2")            \
+                             TC_CT_ASM_PAIR("ldrd %[a0], %[a1], [%[col], #-48]", ", lsr #4")            \
+                             TC_CT_ASM_PAIR("ldrd %[a0], %[a1], [%[col], #-40]", ", lsr #6")            \
+                             TC_CT_ASM_PAIR("ldrd %[a0], %[a1], [%[col], #-32]", ", lsr #8")            \
+                             TC_CT_ASM_PAIR("ldrd %[a0], %[a1], [%[col], #-24]", ", lsr #10")           \
+                             TC_CT_ASM_PAIR("ldrd %[a0], %[a1], [%[col], #-16]", ", lsr #12")           \
+                             TC_CT_ASM_PAIR("ldrd %[a0], %[a1], [%[col], #-8]", ", lsr #14")            \
+                             "subs %[n], %[n], #1\n\t"                                                  \
+                             "bne 1b"                                                                   \
+                             : [s00] "+r"(s00), [s01] "+r"(s01), [s10] "+r"(s10), [s11] "+r"(s11),      \
+                               [w] "+r"(w_), [col] "+r"(col_), [n] "+r"(n_), [v0] "=&r"(v0_),           \
+                               [v1] "=&r"(v1_), [q] "=&r"(q_), [a0] "=&r"(a0_), [a1] "=&r"(a1_)         \
+                             : [m] "r"(m_), [woff4] "r"(woff4_)                                         \
+                             : "cc", "memory");                                                         \
+    } while (0)
+#else
+#define TC_CT_DOT TC_CT_DOT_C
+#endif
 
 /* ---------------------------------------------------------------------------------------------
  * Epilogue: tc_rq_apply's arithmetic with its constants derived from the shift in a few
@@ -275,18 +359,11 @@ typedef struct {
     const int32_t *mult, *shift;
 } tc_ct_epi;
 
-/* Requantized, offset and clamped output of channel o for accumulator acc. */
-TC_CT_INLINE int8_t tc_ct_out(const tc_ct_epi *e, int32_t o, int32_t acc)
+/* Output byte of channel o for accumulator acc: tc_mbqm (any shift; the rare shift >= 0 channels
+ * take this path), + output offset, clamped. */
+TC_CT_NOINLINE int8_t tc_ct_out_slow(const tc_ct_epi *e, int32_t o, int32_t acc)
 {
-    const int32_t sh = e->shift[o];
-    int32_t v;
-    if (TC_LIKELY(sh < 0)) {
-        const tc_ct_rq r = tc_ct_rq_make(e->mult[o], sh);
-        v = tc_ct_rq_apply(&r, acc);
-    } else {
-        v = tc_mbqm(acc, e->mult[o], sh);
-    }
-    return tc_sat_s8(v + e->zo, e->lo, e->hi);
+    return tc_sat_s8(tc_mbqm(acc, e->mult[o], e->shift[o]) + e->zo, e->lo, e->hi);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -324,10 +401,10 @@ TC_CT_INLINE void tc_ct_tile(const tc_ct_ctx *c, int32_t o, int32_t one, int32_t
         const int32_t ch = one ? 1 : 2;
         int32_t i;
         for (i = 0; i < ch; i++) {
-            if (c->format == TC_TERNARY_BASE3 && k % 5 == 0)
-                tc_ct_rows_b3(in->rows + i * nb, c->filter + (size_t)(o + i) * (size_t)(k / 5), k);
+            if (c->format == TC_TERNARY_BASE3)
+                tc_ct_rows_b3(in->rows + i * nb, c->filter, (o + i) * k, k);
             else
-                tc_ct_rows_any(in->rows + i * nb, c->filter, c->format, (o + i) * k, k, in->bs);
+                tc_ct_rows_2b(in->rows + i * nb, c->filter, (o + i) * k, k);
         }
         TC_CT_DOT(in->col, (const uint8_t *)in->rows, one ? 0 : 4 * nb, nb);
     }
@@ -338,28 +415,42 @@ TC_CT_INLINE void tc_ct_tile(const tc_ct_ctx *c, int32_t o, int32_t one, int32_t
 }
 
 /* Every output channel of output pixels i0 and i1 (byte offsets from out; i1 == i0 when the last
- * pixel is alone: its column is in both slots and its bytes are written twice). sx0/sx1: sum(x). */
+ * pixel is alone: its column is in both slots and its bytes are written twice). sx0/sx1: sum(x).
+ * The epilogue constants are locals: int8 stores may alias anything reached through a pointer. */
 static void tc_ct_channels(const tc_ct_ctx *c, int8_t *out, size_t i0, size_t i1, uint32_t sx0, uint32_t sx1)
 {
     const tc_ct_epi e = c->e;
-    const int32_t oc = c->oc;
-    const int32_t *bias = c->bias;
-    int32_t o;
+    const int32_t oc = c->oc, zo = e.zo, lo = e.lo, hi = e.hi;
+    const int32_t *bias = c->bias, *mult = e.mult, *shift = e.shift;
+    int32_t o, s[4];
 
-    for (o = 0; o < oc; o += 2) {
-        const int32_t one = o + 1 == oc;
-        int32_t s[4];
+    for (o = 0; o + 1 < oc; o += 2) {
+        const int32_t sh0 = shift[o], sh1 = shift[o + 1];
         s[0] = (int32_t)((uint32_t)bias[o] - sx0);
         s[1] = (int32_t)((uint32_t)bias[o] - sx1);
-        s[2] = one ? 0 : (int32_t)((uint32_t)bias[o + 1] - sx0);
-        s[3] = one ? 0 : (int32_t)((uint32_t)bias[o + 1] - sx1);
-        tc_ct_tile(c, o, one, s);
-        out[i0 + (size_t)o] = tc_ct_out(&e, o, s[0]);
-        out[i1 + (size_t)o] = tc_ct_out(&e, o, s[1]);
-        if (!one) {
-            out[i0 + (size_t)o + 1] = tc_ct_out(&e, o + 1, s[2]);
-            out[i1 + (size_t)o + 1] = tc_ct_out(&e, o + 1, s[3]);
+        s[2] = (int32_t)((uint32_t)bias[o + 1] - sx0);
+        s[3] = (int32_t)((uint32_t)bias[o + 1] - sx1);
+        tc_ct_tile(c, o, 0, s);
+        if ((sh0 & sh1) < 0) { /* both shifts negative: the fast tc_rq_apply form */
+            const tc_ct_rq r0 = tc_ct_rq_make(mult[o], sh0), r1 = tc_ct_rq_make(mult[o + 1], sh1);
+            out[i0 + (size_t)o] = tc_sat_s8(tc_ct_rq_apply(&r0, s[0]) + zo, lo, hi);
+            out[i0 + (size_t)o + 1] = tc_sat_s8(tc_ct_rq_apply(&r1, s[2]) + zo, lo, hi);
+            out[i1 + (size_t)o] = tc_sat_s8(tc_ct_rq_apply(&r0, s[1]) + zo, lo, hi);
+            out[i1 + (size_t)o + 1] = tc_sat_s8(tc_ct_rq_apply(&r1, s[3]) + zo, lo, hi);
+        } else {
+            out[i0 + (size_t)o] = tc_ct_out_slow(&e, o, s[0]);
+            out[i0 + (size_t)o + 1] = tc_ct_out_slow(&e, o + 1, s[2]);
+            out[i1 + (size_t)o] = tc_ct_out_slow(&e, o, s[1]);
+            out[i1 + (size_t)o + 1] = tc_ct_out_slow(&e, o + 1, s[3]);
         }
+    }
+    if (o < oc) { /* odd last channel: the tile with its row twice */
+        s[0] = (int32_t)((uint32_t)bias[o] - sx0);
+        s[1] = (int32_t)((uint32_t)bias[o] - sx1);
+        s[2] = s[3] = 0;
+        tc_ct_tile(c, o, 1, s);
+        out[i0 + (size_t)o] = tc_ct_out_slow(&e, o, s[0]);
+        out[i1 + (size_t)o] = tc_ct_out_slow(&e, o, s[1]);
     }
 }
 

@@ -11,7 +11,8 @@
  *         (w >> 2n) & 0x00030003 = the pair (q[n], q[n + 8]),   n = 0..7
  *     (one AND with a shifted register operand on Thumb-2). The input is widened once into
  *     scratch as the words (x[16g + n], x[16g + n + 8]) to match: per 16 weights of a row,
- *     1 LDR + 8 AND + 8 SMLAD, plus the 8 activation loads shared by the two rows of a pair.
+ *     1 LDR + 8 AND + 8 SMLAD, plus the 8 activation loads shared by 4 rows (rows on byte
+ *     boundaries) or 2 rows (the other cases).
  *   - base-3: a table maps a byte (5 trits) to its 5 codes as 10 bits (2 bits each, the 2-bit
  *     layout), so a byte pair gives the word T[b0] | T[b1] << 16 whose (w >> 2n) & 0x00030003 is
  *     (q[n], q[n + 5]), n = 0..4; the activations are widened as (x[10g + n], x[10g + n + 5]).
@@ -27,8 +28,10 @@
 
 #if defined(__GNUC__)
 #define TC_FCT_INLINE static inline __attribute__((always_inline))
+#define TC_FCT_NOINLINE __attribute__((noinline)) /* register allocation of the loop alone */
 #else
 #define TC_FCT_INLINE static inline
+#define TC_FCT_NOINLINE
 #endif
 
 /* Base-3 byte b (0..242) -> its 5 codes q[n] = (b / 3^n) % 3 at bits 2n. Bytes 243..255 never occur
@@ -176,13 +179,24 @@ TC_FCT_INLINE uint32_t tc_fct_word(const tc_fct_row *row, int32_t m, int base3, 
     }
 }
 
+/* The mask 0x00030003 in a register: GCC would otherwise emit LSR + AND #imm per pair, while
+ * AND Rd, Rmask, Rw, LSR #2n is a single Thumb-2 instruction. The empty asm hides the constant. */
+static inline uint32_t tc_fct_mask(void)
+{
+    uint32_t m = 0x00030003u;
+#if TC_SIMD_DSP && defined(__GNUC__)
+    __asm__("" : "+r"(m));
+#endif
+    return m;
+}
+
 /* Activation pair n of group m against the decoded words of rows a and b. */
 #define TC_FCT_STEP(n)                                                                   \
     do {                                                                                 \
         int32_t x_;                                                                      \
         memcpy(&x_, xg + 4 * (n), 4);                                                    \
-        acc_a = tc_smlad(x_, (int32_t)((wa >> (2 * (n))) & 0x00030003u), acc_a);         \
-        acc_b = tc_smlad(x_, (int32_t)((wb >> (2 * (n))) & 0x00030003u), acc_b);         \
+        acc_a = tc_smlad(x_, (int32_t)(mask & (wa >> (2 * (n)))), acc_a);                \
+        acc_b = tc_smlad(x_, (int32_t)(mask & (wb >> (2 * (n)))), acc_b);                \
     } while (0)
 
 /* sum q x over the full groups of rows a and b, as acc[0], acc[1]. */
@@ -191,6 +205,7 @@ TC_FCT_INLINE void tc_fct_groups2(const tc_fct_row *a, const tc_fct_row *b, cons
 {
     int32_t acc_a = 0, acc_b = 0, m;
     const uint8_t *xg = xs;
+    const uint32_t mask = tc_fct_mask();
 
     for (m = 0; m < groups; m++) {
         const uint32_t wa = tc_fct_word(a, m, base3, funnel);
@@ -211,6 +226,46 @@ TC_FCT_INLINE void tc_fct_groups2(const tc_fct_row *a, const tc_fct_row *b, cons
     }
     acc[0] = acc_a;
     acc[1] = acc_b;
+}
+
+/* Four rows of the 2-bit format whose rows all start on a byte (in_features % 4 == 0), rows
+ * `stride` bytes apart: each activation word feeds 4 rows, so per 16 weights of 4 rows
+ * 8 + 4 loads, 32 AND and 32 SMLAD. The row addresses are recomputed from w0 and the stride so
+ * that the loop fits the 13 usable registers (mask, x, w0, stride, 4 words, 4 sums, 1 temporary). */
+#define TC_FCT_STEP4(n)                                                                  \
+    do {                                                                                 \
+        int32_t x_;                                                                      \
+        memcpy(&x_, xg + 4 * (n), 4);                                                    \
+        acc_0 = tc_smlad(x_, (int32_t)(mask & (w_0 >> (2 * (n)))), acc_0);               \
+        acc_1 = tc_smlad(x_, (int32_t)(mask & (w_1 >> (2 * (n)))), acc_1);               \
+        acc_2 = tc_smlad(x_, (int32_t)(mask & (w_2 >> (2 * (n)))), acc_2);               \
+        acc_3 = tc_smlad(x_, (int32_t)(mask & (w_3 >> (2 * (n)))), acc_3);               \
+    } while (0)
+
+static TC_FCT_NOINLINE void tc_fct_groups4_2bit(const uint8_t *w0, size_t stride, const uint8_t *xs, int32_t groups, int32_t *acc)
+{
+    int32_t acc_0 = 0, acc_1 = 0, acc_2 = 0, acc_3 = 0, m;
+    const uint8_t *xg = xs;
+    const uint32_t mask = tc_fct_mask();
+
+    for (m = 0; m < groups; m++) {
+        const uint32_t w_0 = tc_fct_rd32(w0), w_1 = tc_fct_rd32(w0 + stride);
+        const uint32_t w_2 = tc_fct_rd32(w0 + 2 * stride), w_3 = tc_fct_rd32(w0 + 3 * stride);
+        TC_FCT_STEP4(0);
+        TC_FCT_STEP4(1);
+        TC_FCT_STEP4(2);
+        TC_FCT_STEP4(3);
+        TC_FCT_STEP4(4);
+        TC_FCT_STEP4(5);
+        TC_FCT_STEP4(6);
+        TC_FCT_STEP4(7);
+        xg += 32;
+        w0 += 4;
+    }
+    acc[0] = acc_0;
+    acc[1] = acc_1;
+    acc[2] = acc_2;
+    acc[3] = acc_3;
 }
 
 /* The four specializations (the inner loops must not test the format per word). */
@@ -244,11 +299,23 @@ static int32_t tc_fct_tail(const uint8_t *filter, tc_ternary_format format, size
     return (int32_t)acc;
 }
 
-/* Requantization, offset, clamp of output o from its wrapped accumulator. */
-static int8_t tc_fct_out(const tc_fc_params *p, int32_t o, int32_t acc)
+/* Outputs o .. o + n - 1 from their sums of q x over the full groups: the tail weights, - sum x,
+ * + folded bias, requantization, offset, clamp. */
+static void tc_fct_finish(const tc_fc_params *p, const uint8_t *filter, tc_ternary_format format,
+                          const int8_t *input, int32_t full, uint32_t sum_x, const int32_t *bias_folded,
+                          int32_t o, int32_t n, const int32_t *acc, int8_t *output)
 {
-    const tc_rq rq = tc_rq_make(p->out_mult[o], p->out_shift[o]);
-    return tc_sat_s8(tc_rq_apply(&rq, acc) + p->output_offset, p->act_min, p->act_max);
+    const int32_t k = p->in_features;
+    int32_t j;
+    for (j = 0; j < n; j++) {
+        const size_t s = (size_t)(o + j) * (size_t)k;
+        uint32_t q = (uint32_t)acc[j] - sum_x + (uint32_t)bias_folded[o + j];
+        tc_rq rq;
+        if (full < k)
+            q += (uint32_t)tc_fct_tail(filter, format, s, input, full, k);
+        rq = tc_rq_make(p->out_mult[o + j], p->out_shift[o + j]);
+        output[o + j] = tc_sat_s8(tc_rq_apply(&rq, (int32_t)q) + p->output_offset, p->act_min, p->act_max);
+    }
 }
 
 /* input   : (in_features,)                 s8
@@ -266,7 +333,7 @@ void tc_fc_ternary_dsp(const tc_fc_params *p, const int8_t *input, const uint8_t
     void (*run)(const tc_fct_row *, const tc_fct_row *, const uint8_t *, int32_t, int32_t *);
     uint8_t *xs = (uint8_t *)scratch;
     uint32_t sum_x;
-    int32_t o, j;
+    int32_t o = 0;
 
     TC_ASSERT(k > 0 && outs > 0 && bias_folded != NULL && scratch != NULL);
     TC_ASSERT(format == TC_TERNARY_2BIT || format == TC_TERNARY_BASE3);
@@ -274,19 +341,22 @@ void tc_fc_ternary_dsp(const tc_fc_params *p, const int8_t *input, const uint8_t
     run = base3 ? (funnel ? tc_fct_groups2_b3_funnel : tc_fct_groups2_b3)
                 : (funnel ? tc_fct_groups2_2bit_funnel : tc_fct_groups2_2bit);
 
+    if (!base3 && !funnel && groups > 0) { /* 4 rows at a time */
+        const size_t stride = (size_t)k / 4u;
+        for (; o + 4 <= outs; o += 4) {
+            int32_t acc[4];
+            tc_fct_groups4_2bit(filter + (size_t)o * stride, stride, xs, groups, acc);
+            tc_fct_finish(p, filter, format, input, full, sum_x, bias_folded, o, 4, acc, output);
+        }
+    }
     /* rows in pairs sharing the activation loads; an odd last row is paired with itself */
-    for (o = 0; o < outs; o += 2) {
+    for (; o < outs; o += 2) {
         const int32_t n = outs - o < 2 ? outs - o : 2;
         const size_t s0 = (size_t)o * (size_t)k;
         const tc_fct_row a = tc_fct_row_at(filter, format, s0);
         const tc_fct_row b = n == 2 ? tc_fct_row_at(filter, format, s0 + (size_t)k) : a;
         int32_t acc[2];
         run(&a, &b, xs, groups, acc);
-        for (j = 0; j < n; j++) {
-            const size_t s = s0 + (size_t)j * (size_t)k;
-            const uint32_t q = (uint32_t)acc[j] + (uint32_t)tc_fct_tail(filter, format, s, input, full, k);
-            const int32_t y = (int32_t)(q - sum_x + (uint32_t)bias_folded[o + j]);
-            output[o + j] = tc_fct_out(p, o + j, y);
-        }
+        tc_fct_finish(p, filter, format, input, full, sum_x, bias_folded, o, n, acc, output);
     }
 }

@@ -75,6 +75,9 @@ public struct Report: Codable, Equatable, Sendable {
     public var scratchBytes: Int
     public var lowerBoundBytes: Int
     public var weightBytes: Int
+    /// Ternary weights and the flash bytes of their packed streams (0 and 0 without any).
+    public var ternaryWeights: Int
+    public var ternaryWeightBytes: Int
     public var params: Int
     public var macs: Int
     /// MACs executed per inference (more than `macs` when a patch stage recomputes halos).
@@ -91,6 +94,7 @@ public struct Report: Codable, Equatable, Sendable {
         case executedMACs = "executed_macs", inputBytes = "input_bytes"
         case peakSRAMBytes = "peak_sram_bytes", arenaBytes = "arena_bytes", scratchBytes = "scratch_bytes"
         case lowerBoundBytes = "arena_lower_bound_bytes", weightBytes = "weight_bytes"
+        case ternaryWeights = "ternary_weights", ternaryWeightBytes = "ternary_weight_bytes"
         case quantizationError = "quantization_error"
     }
 
@@ -149,6 +153,9 @@ public struct Report: Codable, Equatable, Sendable {
         peakSRAMBytes = arenaBytes + scratchBytes
         lowerBoundBytes = plan.lowerBound
         weightBytes = layers.reduce(0) { $0 + $1.weightBytes }
+        let ternary = graph.constants.keys.filter { graph.type($0).dtype == .ternary }
+        ternaryWeights = ternary.reduce(0) { $0 + graph.type($1).count }
+        ternaryWeightBytes = ternary.reduce(0) { $0 + chosen.kernels.packing(of: $1).bytes(count: graph.type($1).count) }
         params = layers.reduce(0) { $0 + $1.params }
         macs = layers.reduce(0) { $0 + $1.macs }
         planner = plan.strategy
@@ -176,7 +183,9 @@ public struct Report: Codable, Equatable, Sendable {
         out += "peak SRAM    \(peakSRAMBytes) bytes (\(ByteSize.format(peakSRAMBytes))) = arena \(arenaBytes) + scratch \(scratchBytes); "
             + "input \(inputBytes) bytes read in place from the caller's buffer (not included)\n"
         out += "arena plan   \(planner); lower bound \(lowerBoundBytes) bytes (gap \(arenaBytes - lowerBoundBytes))\n"
-        out += "weight flash \(weightBytes) bytes (\(ByteSize.format(weightBytes))), \(params) parameters\n"
+        out += "weight flash \(weightBytes) bytes (\(ByteSize.format(weightBytes))), \(params) parameters"
+        out += ternaryWeights == 0 ? "\n" : String(format: "; %d ternary weights in %d bytes (%.2f bits per weight)\n",
+                                                   ternaryWeights, ternaryWeightBytes, Double(ternaryWeightBytes * 8) / Double(ternaryWeights))
         out += "compute      \(macs) MACs per inference"
         out += executedMACs != macs ? String(format: ", %d executed (%+.1f%% recomputed halos)\n", executedMACs, schedule.macOverheadPercent) : "\n"
         out += "schedule     "

@@ -8,13 +8,15 @@ import TinycSchedule
 /// runs the same graph with the weights t as int8 — byte for byte, on the host under ASan/UBSan.
 enum TernaryCases {
     /// `c` with ternary weights: t uniform in {-1, 0, 1}; the weight scales are multiplied by 64 and
-    /// the int32 biases divided by 64, so outputs stay in the range the int8 case was built for.
-    static func ternarized(_ c: HostCase, seed: UInt64) -> HostCase {
+    /// the int32 biases divided by 64, so outputs stay in the range the int8 case was built for. Nil
+    /// for a case with a zero weight scale (a "dead channel" table entry): ternary scales are positive.
+    static func ternarized(_ c: HostCase, seed: UInt64) -> HostCase? {
         var g = c.graph
         var rng = SplitMix64(seed: seed)
         for node in g.nodes where node.op.weightInputIndex == 1 {
             let w = node.inputs[1]
             guard g.type(w).dtype == .s8, let count = g.constants[w]?.bytes.count else { continue }
+            guard g.type(w).quantization.scales.allSatisfy({ $0 > 0 }) else { return nil }
             g[w].type.dtype = .ternary
             g[w].type.quantization = scaled(g.type(w).quantization, by: 64)
             g.constants[w] = ConstantData(int8: (0..<count).map { _ in Int8(rng.next(in: -1...1)) })
@@ -36,7 +38,7 @@ enum TernaryCases {
 
     static func all() throws -> [HostCase] {
         let tables = try Conv2DCases.all() + DepthwiseCases.all() + FullyConnectedCases.all() + ModelCases.all()
-        return tables.enumerated().map { ternarized($1, seed: 0x7E57 + UInt64($0)) }
+        return tables.enumerated().compactMap { ternarized($1, seed: 0x7E57 + UInt64($0)) }
     }
 }
 

@@ -46,9 +46,12 @@ int32_t tc_conv2d_ternary_dsp_scratch_bytes(const tc_conv2d_params *p, tc_ternar
  *             is mod 2^32, so "dead channel" biases of +-(2^31 - 1) are exact too.
  *   scratch : tc_conv2d_ternary_dsp_scratch_bytes(p, format) bytes, 4-byte aligned, not
  *             overlapping anything else.
- * Fast paths: 2-bit with K % 4 == 0 reads the stream in place (one word per 16 weights); base-3
- * with K % 5 == 0 decodes each channel pair's rows (3 bytes -> 15 codes, a 243-entry table) into
- * scratch once per pixel pair. Other K (channel rows starting inside a byte) decode code by code.
+ * Fast path: 2-bit with K % 4 == 0 reads the stream in place (one word per 16 weights). Base-3, and
+ * 2-bit rows starting inside a byte, decode each channel pair's rows into scratch once per pixel
+ * pair (base-3: 3 bytes -> 15 codes through a 243-entry table), which costs ~1.7x the 2-bit time.
+ * On DSP cores, optimized builds use a Thumb-2 inline-asm inner loop that needs all 14 allocatable
+ * registers (frame pointer omitted, GCC's default from -O1/-Og on); TC_CONV2D_TERNARY_NO_ASM
+ * selects the C loop (same results, slower).
  * Reads only the packed stream's bytes. Bit-exact with tc_conv2d_ternary_ref. */
 void tc_conv2d_ternary_dsp(const tc_conv2d_params *p, const int8_t *input, const uint8_t *filter,
                            tc_ternary_format format, const int32_t *bias_folded, int8_t *output, void *scratch);

@@ -32,7 +32,8 @@ extern "C" {
  * w of 16 codes gives the int16 pair (q[n], q[n + 8]) as (w >> 2n) & 0x00030003, q = t + 1, so
  * SMLAD accumulates sum q x and the kernel subtracts sum x once (sum t x = sum q x - sum x).
  * A base-3 byte pair is turned into the same kind of word (10 codes, pairs (q[n], q[n + 5]))
- * through a 256-entry table. Two output rows share each activation word. */
+ * through a 256-entry table. Four output rows (2-bit, in_features % 4 == 0) or two rows share each
+ * activation word. */
 void tc_fc_ternary_ref(const tc_fc_params *p, const int8_t *input, const uint8_t *filter,
                        tc_ternary_format format, const int32_t *bias, int8_t *output);
 int32_t tc_fc_ternary_dsp_scratch_bytes(const tc_fc_params *p, tc_ternary_format format);
