@@ -14,7 +14,7 @@
 #define TC_B3_27(b) TC_B3_9(b), TC_B3_9((b) + 9), TC_B3_9((b) + 18)
 #define TC_B3_81(b) TC_B3_27(b), TC_B3_27((b) + 27), TC_B3_27((b) + 54)
 
-const uint16_t tc_ternary_b3_codes[243] = {TC_B3_81(0), TC_B3_81(81), TC_B3_81(162)};
+const uint16_t tc_ternary_b3_codes[256] = {TC_B3_81(0), TC_B3_81(81), TC_B3_81(162)}; /* 243..255: 0 */
 
 /* The int8 output value of channel o at the output pixel whose window starts at input (y0, x0),
  * as tc_conv2d_s8_ref computes it: taps outside the input are skipped (not x = 0). Each in-bounds

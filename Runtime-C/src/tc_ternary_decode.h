@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Private decoding helpers of the ternary conv2d kernels (tinyc/tc_ternary.h formats).
+/* Private decoding helpers of the ternary kernels (tinyc/tc_ternary.h formats).
  *
  * Both formats are decoded to 2-bit codes q = t + 1 in {0, 1, 2}: the 2-bit format already is one,
  * and a base-3 byte becomes a 10-bit group of five codes (code n at bits 2n..2n+1) through
@@ -12,8 +12,9 @@
 #include "tinyc/tc_ternary.h"
 
 /* tc_ternary_b3_codes[b] = sum over n = 0..4 of ((b / 3^n) % 3) << 2n, for every base-3 byte
- * b = 0..242 (defined in tc_conv2d_ternary.c). */
-extern const uint16_t tc_ternary_b3_codes[243];
+ * b = 0..242; bytes 243..255 never occur in a valid stream and map to 0, so a corrupt stream cannot
+ * index past the table (defined in tc_conv2d_ternary.c). */
+extern const uint16_t tc_ternary_b3_codes[256];
 
 /* A sequential reader of one packed stream, from any weight index on. It loads a byte only when
  * its first code is needed, so it never reads past the weight it last returned. */
