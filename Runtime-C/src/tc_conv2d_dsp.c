@@ -23,7 +23,7 @@
  * tc_add_wrap(sum, bias) for every bias, "dead channel" +-2^31-1 included.
  *
  * Epilogue: tc_rq_apply's arithmetic with constants derived from the shift in a few instructions
- * (tc_cv_rq_make); a channel pair with a shift >= 0 (scale >= 0.5, rare) goes through tc_mbqm. */
+ * (tc_rqn_make); a channel pair with a shift >= 0 (scale >= 0.5, rare) goes through tc_mbqm. */
 #include "tinyc/tc_kernels.h"
 #include "tinyc/tc_simd.h"
 #include "tc_add_dsp.h"
@@ -317,36 +317,7 @@ static inline int32_t tc_cv_tail_word(const int8_t *w, int32_t r)
 /* ---------------------------------------------------------------------------------------------
  * Epilogue */
 
-/* tc_rq_apply for shift < 0 (e = -shift >= 1) with its constants derived from shift in a few
- * instructions: tc_rq_apply computes
- *     q = x * m + round + (x >> 31) * 2^31,   r = (int32_t)(q >> 32) >> (e - 1),
- *     round = 2^30 + 2^(30+e) = chi * 2^32 + clo,
- *     chi = 2^(e-2) for e >= 2, 0 for e = 1     = (1 << (e-1)) >> 1
- *     clo = 2^30 for e >= 2, 2^30 + 2^31 for e = 1 = 2^30 | (1 << (e-1)) << 31,
- * and (x >> 31) * 2^31 = -(x & 2^31) as a 64-bit value; round - (x & 2^31) stays positive (clo >=
- * 2^31 when chi = 0), so GCC emits AND, SUBS, SBC, SMLAL, ASR. Same sum, same result bit for bit. */
-typedef struct {
-    int32_t mult, rsh, chi;
-    uint32_t clo;
-} tc_cv_rq;
-
-TC_CV_INLINE tc_cv_rq tc_cv_rq_make(int32_t mult, int32_t shift)
-{
-    tc_cv_rq r;
-    const uint32_t t = (uint32_t)1 << (uint32_t)(-shift - 1);
-    r.mult = mult;
-    r.rsh = -shift - 1;
-    r.chi = (int32_t)(t >> 1);
-    r.clo = 0x40000000u | (t << 31);
-    return r;
-}
-
-TC_CV_INLINE int32_t tc_cv_rq_apply(const tc_cv_rq *r, int32_t x)
-{
-    const uint64_t init = (((uint64_t)(uint32_t)r->chi << 32) | r->clo) - ((uint32_t)x & 0x80000000u);
-    const int64_t q = (int64_t)init + (int64_t)x * r->mult;
-    return (int32_t)(q >> 32) >> r->rsh;
-}
+/* The fast requantization is tc_rqn (tc_requant.h), for channels whose shift is negative. */
 
 /* Per-call constants of the epilogue: the conv's output offset and clamp, and for the fused ADD
  * its parameters and their prepared form (tc_add_dsp.h). */
@@ -439,12 +410,12 @@ TC_CV_INLINE void tc_cv_channels(const tc_cv_ctx *c, int8_t *out, size_t i0, siz
         const int32_t sh0 = shift[o], sh1 = shift[o + 1];
         TC_CV_DOT(col, w, k, k);
         if ((sh0 & sh1) < 0) { /* both shifts negative: the fast tc_rq_apply */
-            const tc_cv_rq r0 = tc_cv_rq_make(mult[o], sh0), r1 = tc_cv_rq_make(mult[o + 1], sh1);
-            tc_cv_put(e, fused, out, i0 + (size_t)o, tc_cv_clamp(tc_cv_rq_apply(&r0, s00), zo, lo, hi, full));
-            tc_cv_put(e, fused, out, i0 + (size_t)o + 1, tc_cv_clamp(tc_cv_rq_apply(&r1, s10), zo, lo, hi, full));
+            const tc_rqn r0 = tc_rqn_make(mult[o], sh0), r1 = tc_rqn_make(mult[o + 1], sh1);
+            tc_cv_put(e, fused, out, i0 + (size_t)o, tc_cv_clamp(tc_rqn_apply(&r0, s00), zo, lo, hi, full));
+            tc_cv_put(e, fused, out, i0 + (size_t)o + 1, tc_cv_clamp(tc_rqn_apply(&r1, s10), zo, lo, hi, full));
             if (!fused || two) {
-                tc_cv_put(e, fused, out, i1 + (size_t)o, tc_cv_clamp(tc_cv_rq_apply(&r0, s01), zo, lo, hi, full));
-                tc_cv_put(e, fused, out, i1 + (size_t)o + 1, tc_cv_clamp(tc_cv_rq_apply(&r1, s11), zo, lo, hi, full));
+                tc_cv_put(e, fused, out, i1 + (size_t)o, tc_cv_clamp(tc_rqn_apply(&r0, s01), zo, lo, hi, full));
+                tc_cv_put(e, fused, out, i1 + (size_t)o + 1, tc_cv_clamp(tc_rqn_apply(&r1, s11), zo, lo, hi, full));
             }
         } else {
             int32_t s[4];

@@ -328,31 +328,7 @@ TC_CT_INLINE uint32_t tc_ct_tail_word(const uint8_t *src, int32_t n)
 #endif
 
 /* ---------------------------------------------------------------------------------------------
- * Epilogue: tc_rq_apply's arithmetic with its constants derived from the shift in a few
- * instructions (the derivation is tc_conv2d_dsp.c's tc_cv_rq_make); shift >= 0 takes tc_mbqm. */
-
-typedef struct {
-    int32_t mult, rsh, chi;
-    uint32_t clo;
-} tc_ct_rq;
-
-TC_CT_INLINE tc_ct_rq tc_ct_rq_make(int32_t mult, int32_t shift)
-{
-    tc_ct_rq r;
-    const uint32_t t = (uint32_t)1 << (uint32_t)(-shift - 1);
-    r.mult = mult;
-    r.rsh = -shift - 1;
-    r.chi = (int32_t)(t >> 1);
-    r.clo = 0x40000000u | (t << 31);
-    return r;
-}
-
-TC_CT_INLINE int32_t tc_ct_rq_apply(const tc_ct_rq *r, int32_t x)
-{
-    const uint64_t init = (((uint64_t)(uint32_t)r->chi << 32) | r->clo) - ((uint32_t)x & 0x80000000u);
-    const int64_t q = (int64_t)init + (int64_t)x * r->mult;
-    return (int32_t)(q >> 32) >> r->rsh;
-}
+ * Epilogue: tc_rqn (tc_requant.h) for channels with a negative shift; shift >= 0 takes tc_mbqm. */
 
 typedef struct {
     int32_t zo, lo, hi;
@@ -432,11 +408,11 @@ static void tc_ct_channels(const tc_ct_ctx *c, int8_t *out, size_t i0, size_t i1
         s[3] = (int32_t)((uint32_t)bias[o + 1] - sx1);
         tc_ct_tile(c, o, 0, s);
         if ((sh0 & sh1) < 0) { /* both shifts negative: the fast tc_rq_apply form */
-            const tc_ct_rq r0 = tc_ct_rq_make(mult[o], sh0), r1 = tc_ct_rq_make(mult[o + 1], sh1);
-            out[i0 + (size_t)o] = tc_sat_s8(tc_ct_rq_apply(&r0, s[0]) + zo, lo, hi);
-            out[i0 + (size_t)o + 1] = tc_sat_s8(tc_ct_rq_apply(&r1, s[2]) + zo, lo, hi);
-            out[i1 + (size_t)o] = tc_sat_s8(tc_ct_rq_apply(&r0, s[1]) + zo, lo, hi);
-            out[i1 + (size_t)o + 1] = tc_sat_s8(tc_ct_rq_apply(&r1, s[3]) + zo, lo, hi);
+            const tc_rqn r0 = tc_rqn_make(mult[o], sh0), r1 = tc_rqn_make(mult[o + 1], sh1);
+            out[i0 + (size_t)o] = tc_sat_s8(tc_rqn_apply(&r0, s[0]) + zo, lo, hi);
+            out[i0 + (size_t)o + 1] = tc_sat_s8(tc_rqn_apply(&r1, s[2]) + zo, lo, hi);
+            out[i1 + (size_t)o] = tc_sat_s8(tc_rqn_apply(&r0, s[1]) + zo, lo, hi);
+            out[i1 + (size_t)o + 1] = tc_sat_s8(tc_rqn_apply(&r1, s[3]) + zo, lo, hi);
         } else {
             out[i0 + (size_t)o] = tc_ct_out_slow(&e, o, s[0]);
             out[i0 + (size_t)o + 1] = tc_ct_out_slow(&e, o + 1, s[2]);

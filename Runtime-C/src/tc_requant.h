@@ -109,6 +109,37 @@ static inline int32_t tc_rq_apply(const tc_rq *r, int32_t x)
     return tc_mbqm(x, r->mult, r->shift);
 }
 
+/* tc_rqn: tc_rq_apply for shift < 0 only (e = -shift >= 1), its constants derived from shift in a
+ * few instructions, for kernels that make them per channel pair in their epilogue: tc_rq_apply computes
+ *     q = x * m + round + (x >> 31) * 2^31,   r = (int32_t)(q >> 32) >> (e - 1),
+ *     round = 2^30 + 2^(30+e) = chi * 2^32 + clo,
+ *     chi = 2^(e-2) for e >= 2, 0 for e = 1     = (1 << (e-1)) >> 1
+ *     clo = 2^30 for e >= 2, 2^30 + 2^31 for e = 1 = 2^30 | (1 << (e-1)) << 31,
+ * and (x >> 31) * 2^31 = -(x & 2^31) as a 64-bit value; round - (x & 2^31) stays positive (clo >=
+ * 2^31 when chi = 0), so GCC emits AND, SUBS, SBC, SMLAL, ASR. Same sum, same result bit for bit. */
+typedef struct {
+    int32_t mult, rsh, chi;
+    uint32_t clo;
+} tc_rqn;
+
+static inline tc_rqn tc_rqn_make(int32_t mult, int32_t shift)
+{
+    tc_rqn r;
+    const uint32_t t = (uint32_t)1 << (uint32_t)(-shift - 1);
+    r.mult = mult;
+    r.rsh = -shift - 1;
+    r.chi = (int32_t)(t >> 1);
+    r.clo = 0x40000000u | (t << 31);
+    return r;
+}
+
+static inline int32_t tc_rqn_apply(const tc_rqn *r, int32_t x)
+{
+    const uint64_t init = (((uint64_t)(uint32_t)r->chi << 32) | r->clo) - ((uint32_t)x & 0x80000000u);
+    const int64_t q = (int64_t)init + (int64_t)x * r->mult;
+    return (int32_t)(q >> 32) >> r->rsh;
+}
+
 /* Saturating x * 2^e for 0 <= e < 31 (gemmlowp SaturatingRoundingMultiplyByPOT, positive
  * exponent): clamps to [INT32_MIN, INT32_MAX] instead of wrapping. */
 static inline int32_t tc_sat_shl(int32_t x, int e)
