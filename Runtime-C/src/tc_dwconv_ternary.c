@@ -11,17 +11,7 @@
 #include "tinyc/tc_fc_ternary.h"
 #include "tinyc/tc_kernels.h"
 #include "tc_internal.h"
-
-/* Weight i (-1, 0, +1) of the stream, for the reference kernel. */
-static inline int32_t tc_dwt_get(const uint8_t *f, tc_ternary_format format, size_t i)
-{
-    if (format == TC_TERNARY_2BIT)
-        return (int32_t)(((uint32_t)f[i >> 2] >> (2u * (uint32_t)(i & 3u))) & 3u) - 1;
-    {
-        static const uint8_t pow3[5] = {1, 3, 9, 27, 81};
-        return (int32_t)(((uint32_t)f[i / 5u] / pow3[i % 5u]) % 3u) - 1;
-    }
-}
+#include "tc_ternary_decode.h"
 
 /* Output value of channel o at the output pixel whose window starts at input (y0, x0); `in` points
  * at input channel o / depth_multiplier. Same arithmetic as the int8 reference. */
@@ -41,7 +31,7 @@ static int8_t tc_dwt_one(const tc_dwconv_params *p, const int8_t *in, size_t row
             const int32_t x = x0 + kx * p->dilation.w;
             if (x < 0 || x >= iw)
                 continue;
-            acc += tc_dwt_get(filter, format, ((size_t)ky * (size_t)kw + (size_t)kx) * (size_t)oc + (size_t)o) *
+            acc += ((int32_t)tc_tern_code(filter, format, ((size_t)ky * (size_t)kw + (size_t)kx) * (size_t)oc + (size_t)o) - 1) *
                    ((int32_t)in[(size_t)y * row + (size_t)x * px] + p->input_offset);
         }
     }
@@ -91,27 +81,15 @@ int32_t tc_dwconv_ternary_dsp_scratch_bytes(const tc_dwconv_params *p, tc_ternar
     return (tc_dwt_taps(p) + 3) / 4 * 4 + tc_dwconv_s8_dsp_scratch_bytes(p);
 }
 
-/* The n weights of the stream as int8 taps t. 2-bit: 4 per byte by shifts; base-3: 5 per byte by
- * repeated division by 3 (a byte is at most 242; x / 3 == (x * 171) >> 9 for x < 256, which the
- * compiler emits itself). The last byte is decoded only up to weight n - 1. */
+/* The n weights of the stream as int8 taps t, read in order (tc_tern_rd never loads past weight n - 1). */
 static void tc_dwt_decode(const uint8_t *f, tc_ternary_format format, int32_t n, int8_t *taps)
 {
-    const int32_t per = format == TC_TERNARY_2BIT ? 4 : 5;
-    int32_t i = 0;
+    tc_tern_rd rd;
+    int32_t i;
 
-    while (i < n) {
-        uint32_t b = *f++;
-        int32_t j;
-        for (j = 0; j < per && i < n; j++, i++) {
-            if (format == TC_TERNARY_2BIT) {
-                taps[i] = (int8_t)((int32_t)(b & 3u) - 1);
-                b >>= 2;
-            } else {
-                taps[i] = (int8_t)((int32_t)(b % 3u) - 1);
-                b /= 3u;
-            }
-        }
-    }
+    tc_tern_rd_seek(&rd, f, format, 0);
+    for (i = 0; i < n; i++)
+        taps[i] = (int8_t)((int32_t)tc_tern_rd_code(&rd) - 1);
 }
 
 /* input   : (in.h, in.w, in.c)                s8, rows in_row_stride bytes apart (0 = dense)

@@ -35,15 +35,8 @@
 #define TC_FCT_NOINLINE
 #endif
 
-/* Base-3 bytes decode through tc_ternary_b3_codes (tc_ternary_decode.h), shared with the conv kernels. */
-
-/* Code q = t + 1 of stream weight i. */
-static inline uint32_t tc_fct_code(const uint8_t *f, tc_ternary_format format, size_t i)
-{
-    if (format == TC_TERNARY_2BIT)
-        return ((uint32_t)f[i >> 2] >> (2u * (uint32_t)(i & 3u))) & 3u;
-    return ((uint32_t)tc_ternary_b3_codes[f[i / 5u]] >> (2u * (uint32_t)(i % 5u))) & 3u;
-}
+/* Base-3 bytes decode through tc_ternary_b3_codes and single codes through tc_tern_code
+ * (tc_ternary_decode.h), shared with the conv and depthwise kernels. */
 
 /* input  : (in_features,)                  s8
  * filter : (out_features, in_features)     packed ternary
@@ -59,7 +52,7 @@ void tc_fc_ternary_ref(const tc_fc_params *p, const int8_t *input, const uint8_t
         const size_t base = (size_t)o * (size_t)n;
         int32_t acc = 0;
         for (i = 0; i < n; i++)
-            acc += ((int32_t)tc_fct_code(filter, format, base + (size_t)i) - 1) *
+            acc += ((int32_t)tc_tern_code(filter, format, base + (size_t)i) - 1) *
                    ((int32_t)input[i] + p->input_offset);
         if (bias)
             acc = tc_add_wrap(acc, bias[o]);
@@ -271,7 +264,7 @@ static int32_t tc_fct_tail(const uint8_t *filter, tc_ternary_format format, size
     uint32_t acc = 0;
     int32_t i;
     for (i = from; i < k; i++)
-        acc += tc_fct_code(filter, format, s + (size_t)i) * (uint32_t)(int32_t)input[i];
+        acc += tc_tern_code(filter, format, s + (size_t)i) * (uint32_t)(int32_t)input[i];
     return (int32_t)acc;
 }
 

@@ -16,6 +16,14 @@
  * index past the table (defined in tc_conv2d_ternary.c). */
 extern const uint16_t tc_ternary_b3_codes[256];
 
+/* Code q = t + 1 of weight i of a stream (random access, for reference loops and row tails). */
+static inline uint32_t tc_tern_code(const uint8_t *stream, tc_ternary_format format, size_t i)
+{
+    if (format == TC_TERNARY_2BIT)
+        return ((uint32_t)stream[i >> 2] >> (2u * (uint32_t)(i & 3u))) & 3u;
+    return ((uint32_t)tc_ternary_b3_codes[stream[i / 5u]] >> (2u * (uint32_t)(i % 5u))) & 3u;
+}
+
 /* A sequential reader of one packed stream, from any weight index on. It loads a byte only when
  * its first code is needed, so it never reads past the weight it last returned. */
 typedef struct {
