@@ -115,9 +115,7 @@ public struct Report: Codable, Equatable, Sendable {
             let inPatch = chosen.patch.map { i < $0.split } ?? false
             let executed = TinycSchedule.Schedule.macs(of: i, graph, patch: chosen.patch)
             let kernel = chosen.isFusedAway(i) ? "" : chosen.kernel(graph, i).name
-            func storedBytes(_ t: TensorID) -> Int {
-                graph.type(t).dtype == .ternary ? chosen.kernels.packing(of: t).bytes(count: graph.type(t).count) : graph.type(t).byteCount
-            }
+            func storedBytes(_ t: TensorID) -> Int { chosen.kernels.flashBytes(graph, t) }
             let weights = node.op.weightInputIndex.map { node.inputs[$0] }
             let weightType = weights.map { graph.type($0) }
             let weightPrecision = weights.map { w in
@@ -155,7 +153,7 @@ public struct Report: Codable, Equatable, Sendable {
         weightBytes = layers.reduce(0) { $0 + $1.weightBytes }
         let ternary = graph.constants.keys.filter { graph.type($0).dtype == .ternary }
         ternaryWeights = ternary.reduce(0) { $0 + graph.type($1).count }
-        ternaryWeightBytes = ternary.reduce(0) { $0 + chosen.kernels.packing(of: $1).bytes(count: graph.type($1).count) }
+        ternaryWeightBytes = ternary.reduce(0) { $0 + chosen.kernels.flashBytes(graph, $1) }
         params = layers.reduce(0) { $0 + $1.params }
         macs = layers.reduce(0) { $0 + $1.macs }
         planner = plan.strategy

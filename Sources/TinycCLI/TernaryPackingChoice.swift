@@ -36,9 +36,7 @@ enum TernaryPackingChoice {
 
     /// Flash bytes of every constant with ternary tensors packed as given.
     static func weightBytes(_ graph: Graph, _ packing: [TensorID: TernaryPacking]) -> Int {
-        graph.constants.keys.reduce(0) { sum, t in
-            let type = graph.type(t)
-            return sum + (type.dtype == .ternary ? (packing[t] ?? .twoBit).bytes(count: type.count) : type.byteCount)
-        }
+        let kernels = KernelLibrary(dsp: false, ternaryPacking: packing)
+        return graph.constants.keys.reduce(0) { $0 + kernels.flashBytes(graph, $1) }
     }
 }

@@ -27,6 +27,12 @@ public struct KernelLibrary: Sendable, Equatable {
     /// The packing of ternary weight tensor `id`.
     public func packing(of id: TensorID) -> TernaryPacking { ternaryPacking[id] ?? defaultTernaryPacking }
 
+    /// Flash bytes of constant `t` as emitted: a ternary tensor's packed stream, else its data.
+    public func flashBytes(_ graph: Graph, _ t: TensorID) -> Int {
+        let type = graph.type(t)
+        return type.dtype == .ternary ? packing(of: t).bytes(count: type.count) : type.byteCount
+    }
+
     /// The packing of node `n`'s weights when they are ternary, else nil.
     public func ternary(_ graph: Graph, _ n: Int) -> TernaryPacking? {
         let node = graph.nodes[n]
