@@ -101,6 +101,87 @@ static inline void tc_test_fold_bias(int32_t *folded, const int32_t *bias, const
     }
 }
 
+/* A random conv window for *p (input.c and output.c already set), case number n steering the
+ * corners: kernels 1..5 and the long kws-like 6..10 x 4 stem, strides 1..3, dilation, pads including
+ * negative ones (patch tiles), outputs past the tile's end (skipped taps), input offsets at the int8
+ * edges, activation ranges and, when row_strides, non-dense input / output rows. Inputs are at most
+ * max_in x max_in. */
+static inline void tc_test_conv2d_window(tc_conv2d_params *p, int n, int32_t max_in, int row_strides)
+{
+    int32_t ekh, ekw;
+
+    p->kernel.h = rand_in(1, 5);
+    p->kernel.w = rand_in(1, 5);
+    if (n % 7 == 0) { /* the long-kernel stem shape (kws 10x4) */
+        p->kernel.h = rand_in(6, 10);
+        p->kernel.w = 4;
+    }
+    p->stride.h = rand_in(1, 3);
+    p->stride.w = rand_in(1, 3);
+    p->dilation.h = n % 5 == 0 ? rand_in(1, 3) : 1;
+    p->dilation.w = n % 6 == 0 ? rand_in(1, 3) : 1;
+    ekh = (p->kernel.h - 1) * p->dilation.h + 1;
+    ekw = (p->kernel.w - 1) * p->dilation.w + 1;
+    p->input.h = rand_in(1, max_in);
+    p->input.w = rand_in(1, max_in);
+    p->pad.top = rand_in(-2, ekh - 1);
+    p->pad.left = rand_in(-2, ekw - 1);
+    p->pad.bottom = rand_in(0, ekh - 1);
+    p->pad.right = rand_in(0, ekw - 1);
+    p->output.h = (p->input.h + p->pad.top + p->pad.bottom - ekh) / p->stride.h + 1;
+    p->output.w = (p->input.w + p->pad.left + p->pad.right - ekw) / p->stride.w + 1;
+    if (p->output.h < 1 || n % 11 == 0) /* also windows past the tile's end: skipped taps */
+        p->output.h = rand_in(1, 5);
+    if (p->output.w < 1 || n % 13 == 0)
+        p->output.w = rand_in(1, 5);
+    p->input_offset = n % 9 == 0 ? (n % 2 ? -127 : 128) : rand_in(-127, 128);
+    p->output_offset = rand_in(-128, 127);
+    p->act_min = n % 3 == 0 ? -128 : rand_in(-128, 0);
+    p->act_max = n % 3 == 0 ? 127 : rand_in(p->act_min, 127);
+    p->in_row_stride = (row_strides && n % 4 == 1) ? p->input.w * p->input.c + rand_in(1, 9) : 0;
+    p->out_row_stride = (row_strides && n % 4 == 2) ? p->output.w * p->output.c + rand_in(1, 9) : 0;
+}
+
+/* A random depthwise window for *p: shapes, kernel, stride, dilation, pads (negative ones too) and
+ * depth multiplier. kind 0: any kernel 1..5, strides 1..3, dilation, multipliers 1..3; kind 1 / 2:
+ * 3x3 at stride 1 / 2. small: channels and sides up to 9 instead of 20 and 30. */
+static inline void tc_test_dwconv_window(tc_dwconv_params *p, int kind, int small)
+{
+    const int32_t ic = rand_in(1, small ? 9 : 20);
+    const int32_t dm = kind == 0 && rand_in(0, 2) == 0 ? rand_in(2, 3) : 1;
+    int32_t ih, iw;
+
+    if (kind == 0) {
+        p->kernel.h = rand_in(1, 5);
+        p->kernel.w = rand_in(1, 5);
+        p->stride.h = rand_in(1, 3);
+        p->stride.w = rand_in(1, 3);
+        p->dilation.h = rand_in(0, 3) == 0 ? 2 : 1;
+        p->dilation.w = rand_in(0, 3) == 0 ? rand_in(2, 3) : 1;
+    } else {
+        p->kernel.h = p->kernel.w = 3;
+        p->stride.h = p->stride.w = kind;
+        p->dilation.h = p->dilation.w = 1;
+    }
+    ih = rand_in(1, small ? 9 : 30);
+    iw = rand_in(1, small ? 9 : 30);
+    p->pad.top = rand_in(-2, 2);
+    p->pad.left = rand_in(-2, 2);
+    if (rand_in(0, 1)) { /* SAME-like */
+        p->output.h = (ih + p->stride.h - 1) / p->stride.h;
+        p->output.w = (iw + p->stride.w - 1) / p->stride.w;
+    } else {
+        p->output.h = rand_in(1, ih + 2);
+        p->output.w = rand_in(1, iw + 2);
+    }
+    p->pad.bottom = p->pad.right = 0; /* never read */
+    p->input.h = ih;
+    p->input.w = iw;
+    p->input.c = ic;
+    p->output.c = ic * dm;
+    p->depth_multiplier = dm;
+}
+
 /* The last line of every test program, and its exit code. */
 static inline int tc_test_report(void)
 {

@@ -95,42 +95,13 @@ typedef struct {
 static void make_case(rcase *r, int n)
 {
     tc_conv2d_params *p = &r->p;
-    int32_t o, ekh, ekw, i, nw;
+    int32_t o, i, nw;
     uint32_t sum;
 
     memset(p, 0, sizeof *p);
     p->input.c = ics[rand_in(0, (int32_t)(sizeof ics / sizeof ics[0]) - 1)];
     p->output.c = ocs[rand_in(0, (int32_t)(sizeof ocs / sizeof ocs[0]) - 1)];
-    p->kernel.h = rand_in(1, 5);
-    p->kernel.w = rand_in(1, 5);
-    if (n % 7 == 0) { /* long stem kernels */
-        p->kernel.h = rand_in(6, 10);
-        p->kernel.w = 4;
-    }
-    p->stride.h = rand_in(1, 3);
-    p->stride.w = rand_in(1, 3);
-    p->dilation.h = n % 5 == 0 ? rand_in(1, 3) : 1;
-    p->dilation.w = n % 6 == 0 ? rand_in(1, 3) : 1;
-    ekh = (p->kernel.h - 1) * p->dilation.h + 1;
-    ekw = (p->kernel.w - 1) * p->dilation.w + 1;
-    p->input.h = rand_in(1, 9);
-    p->input.w = rand_in(1, 9);
-    p->pad.top = rand_in(-2, ekh - 1);
-    p->pad.left = rand_in(-2, ekw - 1);
-    p->pad.bottom = rand_in(0, ekh - 1);
-    p->pad.right = rand_in(0, ekw - 1);
-    p->output.h = (p->input.h + p->pad.top + p->pad.bottom - ekh) / p->stride.h + 1;
-    p->output.w = (p->input.w + p->pad.left + p->pad.right - ekw) / p->stride.w + 1;
-    if (p->output.h < 1 || n % 11 == 0) /* also windows past the tile's end: skipped taps */
-        p->output.h = rand_in(1, 5);
-    if (p->output.w < 1 || n % 13 == 0)
-        p->output.w = rand_in(1, 5);
-    p->input_offset = n % 9 == 0 ? (n % 2 ? -127 : 128) : rand_in(-127, 128);
-    p->output_offset = rand_in(-128, 127);
-    p->act_min = n % 3 == 0 ? -128 : rand_in(-128, 0);
-    p->act_max = n % 3 == 0 ? 127 : rand_in(p->act_min, 127);
-    p->in_row_stride = n % 4 == 1 ? p->input.w * p->input.c + rand_in(1, 9) : 0;
-    p->out_row_stride = n % 4 == 2 ? p->output.w * p->output.c + rand_in(1, 9) : 0;
+    tc_test_conv2d_window(p, n, 9, 1);
 
     r->k = p->kernel.h * p->kernel.w * p->input.c;
     nw = r->k * p->output.c;

@@ -239,43 +239,17 @@ static void dw_case(int kind, int small)
     int32_t *mult, *shift, *bias, *bias_f;
     int8_t *in, *t, *ref, *out;
     size_t in_bytes, out_bytes, ntaps;
-    int32_t ih, iw, ic, dm, oc, oh, ow, o, in_extra, out_extra, f;
+    int32_t ih, iw, ic, oc, oh, ow, o, in_extra, out_extra, f;
     const int null_bias = rand_in(0, 9) == 0;
 
     memset(&p, 0, sizeof p);
-    ic = rand_in(1, small ? 9 : 20);
-    dm = kind == 0 && rand_in(0, 2) == 0 ? rand_in(2, 3) : 1;
-    oc = ic * dm;
-    if (kind == 0) {
-        p.kernel.h = rand_in(1, 5);
-        p.kernel.w = rand_in(1, 5);
-        p.stride.h = rand_in(1, 3);
-        p.stride.w = rand_in(1, 3);
-        p.dilation.h = rand_in(0, 3) == 0 ? 2 : 1;
-        p.dilation.w = rand_in(0, 3) == 0 ? rand_in(2, 3) : 1;
-    } else {
-        p.kernel.h = p.kernel.w = 3;
-        p.stride.h = p.stride.w = kind;
-        p.dilation.h = p.dilation.w = 1;
-    }
-    ih = rand_in(1, small ? 9 : 30);
-    iw = rand_in(1, small ? 9 : 30);
-    p.pad.top = rand_in(-2, 2);
-    p.pad.left = rand_in(-2, 2);
-    if (rand_in(0, 1)) {
-        oh = (ih + p.stride.h - 1) / p.stride.h;
-        ow = (iw + p.stride.w - 1) / p.stride.w;
-    } else {
-        oh = rand_in(1, ih + 2);
-        ow = rand_in(1, iw + 2);
-    }
-    p.input.h = ih;
-    p.input.w = iw;
-    p.input.c = ic;
-    p.output.h = oh;
-    p.output.w = ow;
-    p.output.c = oc;
-    p.depth_multiplier = dm;
+    tc_test_dwconv_window(&p, kind, small);
+    ih = p.input.h;
+    iw = p.input.w;
+    ic = p.input.c;
+    oc = p.output.c;
+    oh = p.output.h;
+    ow = p.output.w;
     p.input_offset = rand_input_offset();
     p.output_offset = rand_in(-128, 127);
     rand_act(&p.act_min, &p.act_max);
