@@ -20,8 +20,8 @@ const uint16_t tc_ternary_b3_codes[256] = {TC_B3_81(0), TC_B3_81(81), TC_B3_81(1
  * as tc_conv2d_s8_ref computes it: taps outside the input are skipped (not x = 0). Each in-bounds
  * tap's run of ic weights is read sequentially from its position o * K + (ky * kw + kx) * ic. */
 static int8_t tc_conv2d_ternary_one(const tc_conv2d_params *p, const int8_t *input, size_t in_row,
-                                    const uint8_t *filter, tc_ternary_format format, const int32_t *bias,
-                                    int32_t y0, int32_t x0, int32_t o)
+                                    const uint8_t *filter, int32_t first, tc_ternary_format format,
+                                    const int32_t *bias, int32_t y0, int32_t x0, int32_t o)
 {
     const int32_t ih = p->input.h, iw = p->input.w, ic = p->input.c;
     const int32_t kh = p->kernel.h, kw = p->kernel.w;
@@ -38,7 +38,7 @@ static int8_t tc_conv2d_ternary_one(const tc_conv2d_params *p, const int8_t *inp
             if (x < 0 || x >= iw)
                 continue;
             in_px = input + (size_t)y * in_row + (size_t)x * (size_t)ic;
-            tc_tern_rd_seek(&rd, filter, format, ((o * kh + ky) * kw + kx) * ic);
+            tc_tern_rd_seek(&rd, filter, format, first + ((o * kh + ky) * kw + kx) * ic);
             for (c = 0; c < ic; c++) {
                 const int32_t t = (int32_t)tc_tern_rd_code(&rd) - 1;
                 acc += t * ((int32_t)in_px[c] + p->input_offset);
@@ -51,7 +51,7 @@ static int8_t tc_conv2d_ternary_one(const tc_conv2d_params *p, const int8_t *inp
     return tc_sat_s8(acc, p->act_min, p->act_max);
 }
 
-void tc_conv2d_ternary_ref(const tc_conv2d_params *p, const int8_t *input, const uint8_t *filter,
+void tc_conv2d_ternary_ref(const tc_conv2d_params *p, const int8_t *input, const uint8_t *filter, int32_t first,
                            tc_ternary_format format, const int32_t *bias, int8_t *output)
 {
     const int32_t oh = p->output.h, ow = p->output.w, oc = p->output.c;
@@ -61,6 +61,8 @@ void tc_conv2d_ternary_ref(const tc_conv2d_params *p, const int8_t *input, const
 
     TC_ASSERT(p->stride.h > 0 && p->stride.w > 0 && p->dilation.h > 0 && p->dilation.w > 0);
     TC_ASSERT(format == TC_TERNARY_2BIT || format == TC_TERNARY_BASE3);
+    TC_ASSERT(first >= 0);
+    filter = tc_ternary_seek(filter, format, &first);
     for (oy = 0; oy < oh; oy++) {
         const int32_t y0 = oy * p->stride.h - p->pad.top;
         int8_t *out_row_px = output + (size_t)oy * out_row;
@@ -68,7 +70,7 @@ void tc_conv2d_ternary_ref(const tc_conv2d_params *p, const int8_t *input, const
             const int32_t x0 = ox * p->stride.w - p->pad.left;
             int8_t *out_px = out_row_px + (size_t)ox * (size_t)oc;
             for (o = 0; o < oc; o++)
-                out_px[o] = tc_conv2d_ternary_one(p, input, in_row, filter, format, bias, y0, x0, o);
+                out_px[o] = tc_conv2d_ternary_one(p, input, in_row, filter, first, format, bias, y0, x0, o);
         }
     }
 }

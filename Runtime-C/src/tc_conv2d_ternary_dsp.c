@@ -349,6 +349,7 @@ typedef struct {
     tc_ct_in in;
     tc_ct_epi e;
     const uint8_t *filter;
+    int32_t first;  /* weight 0's position in the byte at filter (tc_ternary_seek) */
     tc_ternary_format format;
     int32_t direct; /* 2-bit with k % 4 == 0: the loop reads the stream in place */
     const int32_t *bias;
@@ -378,9 +379,9 @@ TC_CT_INLINE void tc_ct_tile(const tc_ct_ctx *c, int32_t o, int32_t one, int32_t
         int32_t i;
         for (i = 0; i < ch; i++) {
             if (c->format == TC_TERNARY_BASE3)
-                tc_ct_rows_b3(in->rows + i * nb, c->filter, (o + i) * k, k);
+                tc_ct_rows_b3(in->rows + i * nb, c->filter, c->first + (o + i) * k, k);
             else
-                tc_ct_rows_2b(in->rows + i * nb, c->filter, (o + i) * k, k);
+                tc_ct_rows_2b(in->rows + i * nb, c->filter, c->first + (o + i) * k, k);
         }
         TC_CT_DOT(in->col, (const uint8_t *)in->rows, one ? 0 : 4 * nb, nb);
     }
@@ -444,7 +445,7 @@ int32_t tc_conv2d_ternary_dsp_scratch_bytes(const tc_conv2d_params *p, tc_ternar
     return 88 * ((k + bs - 1) / bs);
 }
 
-void tc_conv2d_ternary_dsp(const tc_conv2d_params *p, const int8_t *input, const uint8_t *filter,
+void tc_conv2d_ternary_dsp(const tc_conv2d_params *p, const int8_t *input, const uint8_t *filter, int32_t first,
                            tc_ternary_format format, const int32_t *bias_folded, int8_t *output, void *scratch)
 {
     const int32_t oh = p->output.h, ow = p->output.w, oc = p->output.c;
@@ -482,9 +483,11 @@ void tc_conv2d_ternary_dsp(const tc_conv2d_params *p, const int8_t *input, const
     c.e.hi = p->act_max;
     c.e.mult = p->out_mult;
     c.e.shift = p->out_shift;
-    c.filter = filter;
+    TC_ASSERT(first >= 0);
+    c.filter = tc_ternary_seek(filter, format, &first);
+    c.first = first;
     c.format = format;
-    c.direct = format == TC_TERNARY_2BIT && (in->k & 3) == 0;
+    c.direct = format == TC_TERNARY_2BIT && (in->k & 3) == 0 && first == 0;
     c.bias = bias_folded;
     c.oc = oc;
 

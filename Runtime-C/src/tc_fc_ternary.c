@@ -42,14 +42,15 @@
  * filter : (out_features, in_features)     packed ternary
  * bias   : (out_features,)                 s32 or NULL
  * output : (out_features,)                 s8 */
-void tc_fc_ternary_ref(const tc_fc_params *p, const int8_t *input, const uint8_t *filter,
+void tc_fc_ternary_ref(const tc_fc_params *p, const int8_t *input, const uint8_t *filter, int32_t first,
                        tc_ternary_format format, const int32_t *bias, int8_t *output)
 {
     const int32_t n = p->in_features;
     int32_t o, i;
 
+    TC_ASSERT(first >= 0);
     for (o = 0; o < p->out_features; o++) {
-        const size_t base = (size_t)o * (size_t)n;
+        const size_t base = (size_t)first + (size_t)o * (size_t)n;
         int32_t acc = 0;
         for (i = 0; i < n; i++)
             acc += ((int32_t)tc_tern_code(filter, format, base + (size_t)i) - 1) *
@@ -270,14 +271,14 @@ static int32_t tc_fct_tail(const uint8_t *filter, tc_ternary_format format, size
 
 /* Outputs o .. o + n - 1 from their sums of q x over the full groups: the tail weights, - sum x,
  * + folded bias, requantization, offset, clamp. */
-static void tc_fct_finish(const tc_fc_params *p, const uint8_t *filter, tc_ternary_format format,
+static void tc_fct_finish(const tc_fc_params *p, const uint8_t *filter, int32_t first, tc_ternary_format format,
                           const int8_t *input, int32_t full, uint32_t sum_x, const int32_t *bias_folded,
                           int32_t o, int32_t n, const int32_t *acc, int8_t *output)
 {
     const int32_t k = p->in_features;
     int32_t j;
     for (j = 0; j < n; j++) {
-        const size_t s = (size_t)(o + j) * (size_t)k;
+        const size_t s = (size_t)first + (size_t)(o + j) * (size_t)k;
         uint32_t q = (uint32_t)acc[j] - sum_x + (uint32_t)bias_folded[o + j];
         tc_rq rq;
         if (full < k)
@@ -292,13 +293,13 @@ static void tc_fct_finish(const tc_fc_params *p, const uint8_t *filter, tc_terna
  * bias    : (out_features,)                s32, folded (never NULL)
  * output  : (out_features,)                s8
  * scratch : tc_fc_ternary_dsp_scratch_bytes(p, format) bytes */
-void tc_fc_ternary_dsp(const tc_fc_params *p, const int8_t *input, const uint8_t *filter,
+void tc_fc_ternary_dsp(const tc_fc_params *p, const int8_t *input, const uint8_t *filter, int32_t first,
                        tc_ternary_format format, const int32_t *bias_folded, int8_t *output, void *scratch)
 {
     const int32_t k = p->in_features, outs = p->out_features;
     const int base3 = format != TC_TERNARY_2BIT;
     const int32_t g = tc_fct_group(format), groups = k / g, full = groups * g;
-    const int funnel = k % (base3 ? 5 : 4) != 0; /* rows start inside a byte */
+    int funnel; /* rows start inside a byte */
     void (*run)(const tc_fct_row *, const tc_fct_row *, const uint8_t *, int32_t, int32_t *);
     uint8_t *xs = (uint8_t *)scratch;
     uint32_t sum_x;
@@ -306,6 +307,9 @@ void tc_fc_ternary_dsp(const tc_fc_params *p, const int8_t *input, const uint8_t
 
     TC_ASSERT(k > 0 && outs > 0 && bias_folded != NULL && scratch != NULL);
     TC_ASSERT(format == TC_TERNARY_2BIT || format == TC_TERNARY_BASE3);
+    TC_ASSERT(first >= 0);
+    filter = tc_ternary_seek(filter, format, &first);
+    funnel = k % (base3 ? 5 : 4) != 0 || first != 0;
     sum_x = (uint32_t)tc_fct_widen(input, k, g, xs);
     run = base3 ? (funnel ? tc_fct_groups2_b3_funnel : tc_fct_groups2_b3)
                 : (funnel ? tc_fct_groups2_2bit_funnel : tc_fct_groups2_2bit);
@@ -315,17 +319,17 @@ void tc_fc_ternary_dsp(const tc_fc_params *p, const int8_t *input, const uint8_t
         for (; o + 4 <= outs; o += 4) {
             int32_t acc[4];
             tc_fct_groups4_2bit(filter + (size_t)o * stride, stride, xs, groups, acc);
-            tc_fct_finish(p, filter, format, input, full, sum_x, bias_folded, o, 4, acc, output);
+            tc_fct_finish(p, filter, first, format, input, full, sum_x, bias_folded, o, 4, acc, output);
         }
     }
     /* rows in pairs sharing the activation loads; an odd last row is paired with itself */
     for (; o < outs; o += 2) {
         const int32_t n = outs - o < 2 ? outs - o : 2;
-        const size_t s0 = (size_t)o * (size_t)k;
+        const size_t s0 = (size_t)first + (size_t)o * (size_t)k;
         const tc_fct_row a = tc_fct_row_at(filter, format, s0);
         const tc_fct_row b = n == 2 ? tc_fct_row_at(filter, format, s0 + (size_t)k) : a;
         int32_t acc[2];
         run(&a, &b, xs, groups, acc);
-        tc_fct_finish(p, filter, format, input, full, sum_x, bias_folded, o, n, acc, output);
+        tc_fct_finish(p, filter, first, format, input, full, sum_x, bias_folded, o, n, acc, output);
     }
 }

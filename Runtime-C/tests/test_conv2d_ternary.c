@@ -5,21 +5,23 @@
  * odd and not multiples of 4, 5, 15 or 16, so channel rows start inside a byte, input offsets at the
  * int8 edges, clamp ranges, multipliers with left and right shifts, dead channels, NULL bias for
  * _ref). Each packed stream sits at the end of a malloc'd block of exactly tc_ternary_packed_bytes,
- * so ASan reports any read past it. */
+ * so ASan reports any read past it; most tensors start `first` weights into their stream (a shared
+ * base-3 stream), after random weights of an earlier tensor. */
 #include "tc_test.h"
 
 #include "tinyc/tc_conv2d_ternary.h"
 #include "tc_ternary_decode.h"
 
-/* The packer, written from the format text of tc_ternary.h (independent of the kernels' decoders). */
-static uint8_t *pack(const int8_t *t, int32_t n, tc_ternary_format format)
+/* The packer, written from the format text of tc_ternary.h (independent of the kernels' decoders):
+ * `first` random weights (another tensor's), then the n weights t. */
+static uint8_t *pack(const int8_t *t, int32_t n, int32_t first, tc_ternary_format format)
 {
-    const int32_t bytes = tc_ternary_packed_bytes(format, n);
+    const int32_t bytes = tc_ternary_packed_bytes(format, first + n);
     uint8_t *s = (uint8_t *)xmalloc((size_t)bytes);
     int32_t i;
     memset(s, 0, (size_t)bytes);
-    for (i = 0; i < n; i++) {
-        const uint32_t q = (uint32_t)(t[i] + 1);
+    for (i = 0; i < first + n; i++) {
+        const uint32_t q = i < first ? (uint32_t)rand_in(0, 2) : (uint32_t)(t[i - first] + 1);
         if (format == TC_TERNARY_2BIT) {
             s[i / 4] = (uint8_t)(s[i / 4] | q << (2 * (i % 4)));
         } else {
@@ -49,7 +51,7 @@ static void test_formats(void)
     for (n = 0; n < 37; n++)
         t[n] = (int8_t)rand_in(-1, 1);
     for (b = 2; b <= 3; b++) {
-        uint8_t *s = pack(t, 37, (tc_ternary_format)b);
+        uint8_t *s = pack(t, 37, 0, (tc_ternary_format)b);
         bad = 0;
         for (n = 0; n < 37; n++) {
             tc_tern_rd rd;
@@ -190,15 +192,16 @@ static void test_random(int cases)
         tc_conv2d_s8_ref(&r.p, r.input, r.filter, r.null_bias ? NULL : r.bias, want);
         for (f = 2; f <= 3; f++) {
             const tc_ternary_format format = (tc_ternary_format)f;
-            uint8_t *stream = pack(r.filter, r.k * r.p.output.c, format);
+            const int32_t first = n % 11; /* 0 .. 10: whole bytes and a position inside one */
+            uint8_t *stream = pack(r.filter, r.k * r.p.output.c, first, format);
             const size_t sb = (size_t)tc_conv2d_ternary_dsp_scratch_bytes(&r.p, format);
             void *scratch = xmalloc(sb);
             memset(scratch, 0xa5, sb); /* garbage: nothing may depend on it */
             memset(got, 0x5a, r.out_bytes);
-            tc_conv2d_ternary_ref(&r.p, r.input, stream, format, r.null_bias ? NULL : r.bias, got);
+            tc_conv2d_ternary_ref(&r.p, r.input, stream, first, format, r.null_bias ? NULL : r.bias, got);
             compare("ternary ref", got, want, r.out_bytes, &r, n, f, &bad);
             memset(got, 0x5a, r.out_bytes);
-            tc_conv2d_ternary_dsp(&r.p, r.input, stream, format, r.fb, got, scratch);
+            tc_conv2d_ternary_dsp(&r.p, r.input, stream, first, format, r.fb, got, scratch);
             compare("ternary dsp", got, want, r.out_bytes, &r, n, f, &bad);
             free(scratch);
             free(stream);
@@ -263,11 +266,11 @@ static void test_shapes(void)
         tc_conv2d_s8_ref(&r.p, r.input, r.filter, r.bias, want);
         for (f = 2; f <= 3; f++) {
             const tc_ternary_format format = (tc_ternary_format)f;
-            uint8_t *stream = pack(r.filter, r.k * r.p.output.c, format);
+            uint8_t *stream = pack(r.filter, r.k * r.p.output.c, 0, format);
             void *scratch = xmalloc((size_t)tc_conv2d_ternary_dsp_scratch_bytes(&r.p, format));
-            tc_conv2d_ternary_ref(&r.p, r.input, stream, format, r.bias, got);
+            tc_conv2d_ternary_ref(&r.p, r.input, stream, 0, format, r.bias, got);
             compare("shape ref", got, want, r.out_bytes, &r, n, f, &bad);
-            tc_conv2d_ternary_dsp(&r.p, r.input, stream, format, r.fb, got, scratch);
+            tc_conv2d_ternary_dsp(&r.p, r.input, stream, 0, format, r.fb, got, scratch);
             compare("shape dsp", got, want, r.out_bytes, &r, n, f, &bad);
             free(scratch);
             free(stream);

@@ -30,20 +30,21 @@ static void fill_ternary(int8_t *t, size_t n, int mode)
     }
 }
 
-/* Packs n weights per tc_ternary.h, written independently of the kernels: a block of exactly
- * tc_ternary_packed_bytes bytes plus `lead` bytes before the stream (the stream's misalignment);
- * *block receives what to free. */
-static uint8_t *pack(const int8_t *t, int32_t n, tc_ternary_format format, size_t lead, uint8_t **block)
+/* Packs `first` random weights (another tensor's, as in a shared base-3 stream) and then the n
+ * weights t per tc_ternary.h, written independently of the kernels: a block of exactly
+ * tc_ternary_packed_bytes(first + n) bytes plus `lead` bytes before the stream (the stream's
+ * misalignment); *block receives what to free. */
+static uint8_t *pack(const int8_t *t, int32_t n, int32_t first, tc_ternary_format format, size_t lead, uint8_t **block)
 {
-    const int32_t bytes = tc_ternary_packed_bytes(format, n);
+    const int32_t bytes = tc_ternary_packed_bytes(format, first + n);
     uint8_t *s;
     int32_t i;
 
     *block = xmalloc(lead + (size_t)bytes);
     s = *block + lead;
     memset(s, 0, (size_t)bytes);
-    for (i = 0; i < n; i++) {
-        const uint32_t q = (uint32_t)(t[i] + 1);
+    for (i = 0; i < first + n; i++) {
+        const uint32_t q = i < first ? (uint32_t)rand_in(0, 2) : (uint32_t)(t[i - first] + 1);
         if (format == TC_TERNARY_2BIT) {
             s[i / 4] = (uint8_t)(s[i / 4] | (q << (2 * (i % 4))));
         } else {
@@ -55,11 +56,11 @@ static uint8_t *pack(const int8_t *t, int32_t n, tc_ternary_format format, size_
 }
 
 /* The packing round-trips through the reference decoder of tc_ternary.h. */
-static void check_roundtrip(const int8_t *t, int32_t n, const uint8_t *s, tc_ternary_format format)
+static void check_roundtrip(const int8_t *t, int32_t n, const uint8_t *s, int32_t first, tc_ternary_format format)
 {
     int32_t i, ok = 1;
     for (i = 0; i < n; i++)
-        ok &= tc_ternary_get(s, format, i) == t[i];
+        ok &= tc_ternary_get(s, format, first + i) == t[i];
     CHECK_EQ(ok, 1);
 }
 
@@ -152,18 +153,19 @@ static void fc_case(int32_t in, int32_t out, int wmode, int xmode)
         const tc_ternary_format format = formats[f];
         const int32_t sb = tc_fc_ternary_dsp_scratch_bytes(&p, format);
         const int32_t g = format == TC_TERNARY_2BIT ? 16 : 10;
-        uint8_t *block, *s = pack(t, in * out, format, (size_t)rand_in(0, 3), &block);
+        const int32_t first = rand_in(0, 3) == 0 ? 0 : rand_in(1, 12);
+        uint8_t *block, *s = pack(t, in * out, first, format, (size_t)rand_in(0, 3), &block);
         unsigned char *scratch;
         size_t lead = (size_t)rand_in(0, 3);
 
-        check_roundtrip(t, in * out, s, format);
+        check_roundtrip(t, in * out, s, first, format);
         CHECK_EQ(sb, 2 * g * ((in + g - 1) / g));
         scratch = xmalloc((size_t)sb + lead);
         memset(got, 0x5a, (size_t)out);
-        tc_fc_ternary_ref(&p, x, s, format, with_bias ? bias : NULL, got);
+        tc_fc_ternary_ref(&p, x, s, first, format, with_bias ? bias : NULL, got);
         check_s8(format == TC_TERNARY_2BIT ? "fc ref 2bit" : "fc ref base3", __LINE__, got, want, out);
         memset(got, 0x5a, (size_t)out);
-        tc_fc_ternary_dsp(&p, x, s, format, bias_f, got, scratch + lead);
+        tc_fc_ternary_dsp(&p, x, s, first, format, bias_f, got, scratch + lead);
         check_s8(format == TC_TERNARY_2BIT ? "fc dsp 2bit" : "fc dsp base3", __LINE__, got, want, out);
         free(block);
         free(scratch);
@@ -198,14 +200,14 @@ static void fc_hand(void)
     CHECK_EQ(bias_f[0], 0);
     CHECK_EQ(bias_f[1], 1);
     for (f = 0; f < 2; f++) {
-        uint8_t *block, *s = pack(t, 6, formats[f], 0, &block);
+        uint8_t *block, *s = pack(t, 6, 0, formats[f], 0, &block);
         /* 2-bit: codes 2 1 0 0 | 2 2 -> bytes 0x06, 0x0a; base-3: 2 + 3 + 0 + 0 + 2 * 81 = 167, 2 */
         CHECK_EQ(s[0], formats[f] == TC_TERNARY_2BIT ? 0x06 : 167);
         CHECK_EQ(s[1], formats[f] == TC_TERNARY_2BIT ? 0x0a : 2);
-        tc_fc_ternary_ref(&p, x, s, formats[f], NULL, got);
+        tc_fc_ternary_ref(&p, x, s, 0, formats[f], NULL, got);
         CHECK_S8(got, want);
         CHECK_EQ(tc_fc_ternary_dsp_scratch_bytes(&p, formats[f]) <= (int32_t)sizeof scratch, 1);
-        tc_fc_ternary_dsp(&p, x, s, formats[f], bias_f, got, scratch);
+        tc_fc_ternary_dsp(&p, x, s, 0, formats[f], bias_f, got, scratch);
         CHECK_S8(got, want);
         free(block);
     }
@@ -288,11 +290,12 @@ static void dw_case(int kind, int small)
     for (f = 0; f < 2; f++) {
         const tc_ternary_format format = formats[f];
         const int32_t sb = tc_dwconv_ternary_dsp_scratch_bytes(&p, format);
-        uint8_t *block, *s = pack(t, (int32_t)ntaps, format, (size_t)rand_in(0, 3), &block);
+        const int32_t first = rand_in(0, 3) == 0 ? 0 : rand_in(1, 12);
+        uint8_t *block, *s = pack(t, (int32_t)ntaps, first, format, (size_t)rand_in(0, 3), &block);
         const size_t lead = (size_t)rand_in(0, 3);
         unsigned char *scratch = xmalloc((size_t)sb + lead);
 
-        check_roundtrip(t, (int32_t)ntaps, s, format);
+        check_roundtrip(t, (int32_t)ntaps, s, first, format);
         CHECK_EQ(sb, (int32_t)((ntaps + 3) / 4 * 4) + tc_dwconv_s8_dsp_scratch_bytes(&p));
         memcpy(out, ref, out_bytes); /* gaps between strided rows compare equal ... */
         {
@@ -302,7 +305,7 @@ static void dw_case(int kind, int small)
                 for (i = 0; i < (size_t)ow * (size_t)oc; i++)
                     out[(size_t)y * (size_t)(p.out_row_stride ? p.out_row_stride : ow * oc) + i] ^= 0x5a;
         }
-        tc_dwconv_ternary_ref(&p, in, s, format, null_bias ? NULL : bias, out);
+        tc_dwconv_ternary_ref(&p, in, s, first, format, null_bias ? NULL : bias, out);
         check_s8("dw ref", __LINE__, out, ref, (int)out_bytes);
         {
             int32_t y;
@@ -311,7 +314,7 @@ static void dw_case(int kind, int small)
                 for (i = 0; i < (size_t)ow * (size_t)oc; i++)
                     out[(size_t)y * (size_t)(p.out_row_stride ? p.out_row_stride : ow * oc) + i] ^= 0x5a;
         }
-        tc_dwconv_ternary_dsp(&p, in, s, format, bias_f, out, scratch + lead);
+        tc_dwconv_ternary_dsp(&p, in, s, first, format, bias_f, out, scratch + lead);
         check_s8(kind == 0 ? "dw dsp general" : kind == 1 ? "dw dsp 3x3s1" : "dw dsp 3x3s2", __LINE__, out, ref,
                  (int)out_bytes);
         free(block);

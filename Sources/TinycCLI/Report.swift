@@ -122,7 +122,11 @@ public struct Report: Codable, Equatable, Sendable {
                 graph.type(w).dtype == .ternary ? "ternary/\(chosen.kernels.packing(of: w).rawValue)" : graph.type(w).dtype.rawValue
             }
             var bits: Double?
-            if let w = weights, let t = weightType { bits = Double(storedBytes(w) * 8) / Double(t.count) }
+            if let w = weights, let t = weightType {
+                // a base-3 tensor shares its stream's bytes with its neighbours: 8 / 5 bits each
+                let base3 = t.dtype == .ternary && chosen.kernels.packing(of: w) == .base3
+                bits = base3 ? 1.6 : Double(storedBytes(w) * 8) / Double(t.count)
+            }
             return Layer(
                 name: node.name, op: node.op.name,
                 inputShapes: node.inputs.filter { !graph.isConstant($0) }.map { graph.type($0).shape },

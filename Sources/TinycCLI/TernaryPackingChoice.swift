@@ -25,11 +25,9 @@ enum TernaryPackingChoice {
         }
         var packing = Dictionary(uniqueKeysWithValues: ternary.map { ($0, TernaryPacking.twoBit) })
         guard let flash else { return packing }
-        var bytes = weightBytes(graph, packing)
         let saving = { (t: TensorID) in TernaryPacking.twoBit.bytes(count: graph.type(t).count) - TernaryPacking.base3.bytes(count: graph.type(t).count) }
-        for t in ternary.sorted(by: { (saving($0), $1.index) > (saving($1), $0.index) }) where bytes > flash {
+        for t in ternary.sorted(by: { (saving($0), $1.index) > (saving($1), $0.index) }) where weightBytes(graph, packing) > flash {
             packing[t] = .base3
-            bytes -= saving(t)
         }
         return packing
     }

@@ -143,7 +143,11 @@ public struct ModelEmitter {
         let bias = k.foldedBias ? foldedBiasName(index) : node.inputs.count > 2 ? WeightsNaming.symbol(node.inputs[2]) : "NULL"
         var weights = k.packedWeights ? "(const int8_t *)\(layerName(index))_weights_p"
             : node.inputs.count > 1 ? WeightsNaming.symbol(node.inputs[1]) : ""
-        if let packing = k.ternary { weights += ", \(packing.cName)" } // the ternary kernels' format argument
+        if let packing = k.ternary { // the ternary kernels' (stream, first weight, format) arguments
+            let first = schedule.kernels.base3Stream(graph).first[node.inputs[1]]
+            weights = first.map { "\(WeightsNaming.base3Stream), \($0)" } ?? "\(weights), 0"
+            weights += ", \(packing.cName)"
+        }
         return (weights, bias)
     }
 

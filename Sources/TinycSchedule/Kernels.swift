@@ -27,10 +27,30 @@ public struct KernelLibrary: Sendable, Equatable {
     /// The packing of ternary weight tensor `id`.
     public func packing(of id: TensorID) -> TernaryPacking { ternaryPacking[id] ?? defaultTernaryPacking }
 
-    /// Flash bytes of constant `t` as emitted: a ternary tensor's packed stream, else its data.
+    /// Flash bytes of constant `t` as emitted: a 2-bit ternary tensor's own packed stream; for a
+    /// base-3 tensor, the bytes it adds to the model's shared base-3 stream (these add up to
+    /// exactly the stream's length); else its data.
     public func flashBytes(_ graph: Graph, _ t: TensorID) -> Int {
         let type = graph.type(t)
-        return type.dtype == .ternary ? packing(of: t).bytes(count: type.count) : type.byteCount
+        guard type.dtype == .ternary else { return type.byteCount }
+        guard packing(of: t) == .base3, let first = base3Stream(graph).first[t] else { return packing(of: t).bytes(count: type.count) }
+        let b3 = TernaryPacking.base3
+        return b3.bytes(count: first + type.count) - b3.bytes(count: first)
+    }
+
+    /// The model's one base-3 stream: every base-3 tensor's weights one after the other, in tensor
+    /// order, so that no tensor wastes the unused trits of a last byte of its own (each kernel
+    /// takes the index of its tensor's first weight). `first[t]` is where tensor t starts;
+    /// `weights` is the stream's length.
+    public func base3Stream(_ graph: Graph) -> (first: [TensorID: Int], weights: Int) {
+        var first: [TensorID: Int] = [:]
+        var weights = 0
+        for t in graph.tensors.indices.map(TensorID.init)
+        where graph.isConstant(t) && graph.type(t).dtype == .ternary && packing(of: t) == .base3 {
+            first[t] = weights
+            weights += graph.type(t).count
+        }
+        return (first, weights)
     }
 
     /// The packing of node `n`'s weights when they are ternary, else nil.

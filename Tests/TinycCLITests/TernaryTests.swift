@@ -31,9 +31,11 @@ struct TernaryTests {
             #expect(weighted.count == 5)
             #expect(weighted.allSatisfy { $0.precision == "int8 x ternary/\(mode.rawValue)" })
             #expect(r.ternaryWeights == 1520)
-            // ceil(n / 4) or ceil(n / 5) bytes per tensor: at most one partial byte each
-            #expect(Double(r.ternaryWeightBytes * 8) / Double(r.ternaryWeights) <= bits + 5 * 8 / 1520.0)
-            #expect(r.ternaryWeightBytes == (mode == .twoBit ? 380 : 304 + 2))
+            // 2-bit: ceil(n / 4) bytes per tensor (at most one partial byte each; digits has none);
+            // base 3: one shared stream of ceil(1520 / 5) bytes
+            #expect(Double(r.ternaryWeightBytes * 8) / Double(r.ternaryWeights) <= bits)
+            #expect(r.ternaryWeightBytes == (mode == .twoBit ? 380 : 304))
+            #expect(weighted.allSatisfy { $0.weightBits! <= bits })
         }
     }
 

@@ -23,7 +23,7 @@ extern "C" {
  * Every kernel size, stride, dilation, pad (negative ones on tiles), channel count; output must
  * not overlap input. Reads only the packed stream's bytes. Bit-exact with tc_conv2d_s8_ref on the
  * unpacked weights. */
-void tc_conv2d_ternary_ref(const tc_conv2d_params *p, const int8_t *input, const uint8_t *filter,
+void tc_conv2d_ternary_ref(const tc_conv2d_params *p, const int8_t *input, const uint8_t *filter, int32_t first,
                            tc_ternary_format format, const int32_t *bias, int8_t *output);
 
 /* Scratch of tc_conv2d_ternary_dsp, with K = kernel.h * kernel.w * input.c, the block length
@@ -53,7 +53,7 @@ int32_t tc_conv2d_ternary_dsp_scratch_bytes(const tc_conv2d_params *p, tc_ternar
  * registers (frame pointer omitted, GCC's default from -O1/-Og on); TC_CONV2D_TERNARY_NO_ASM
  * selects the C loop (same results, slower).
  * Reads only the packed stream's bytes. Bit-exact with tc_conv2d_ternary_ref. */
-void tc_conv2d_ternary_dsp(const tc_conv2d_params *p, const int8_t *input, const uint8_t *filter,
+void tc_conv2d_ternary_dsp(const tc_conv2d_params *p, const int8_t *input, const uint8_t *filter, int32_t first,
                            tc_ternary_format format, const int32_t *bias_folded, int8_t *output, void *scratch);
 
 #ifdef __cplusplus

@@ -34,10 +34,10 @@ extern "C" {
  * A base-3 byte pair is turned into the same kind of word (10 codes, pairs (q[n], q[n + 5]))
  * through a 256-entry table. Four output rows (2-bit, in_features % 4 == 0) or two rows share each
  * activation word. */
-void tc_fc_ternary_ref(const tc_fc_params *p, const int8_t *input, const uint8_t *filter,
+void tc_fc_ternary_ref(const tc_fc_params *p, const int8_t *input, const uint8_t *filter, int32_t first,
                        tc_ternary_format format, const int32_t *bias, int8_t *output);
 int32_t tc_fc_ternary_dsp_scratch_bytes(const tc_fc_params *p, tc_ternary_format format);
-void tc_fc_ternary_dsp(const tc_fc_params *p, const int8_t *input, const uint8_t *filter,
+void tc_fc_ternary_dsp(const tc_fc_params *p, const int8_t *input, const uint8_t *filter, int32_t first,
                        tc_ternary_format format, const int32_t *bias_folded, int8_t *output, void *scratch);
 
 /* ---- Depthwise convolution ----
@@ -57,10 +57,10 @@ void tc_fc_ternary_dsp(const tc_fc_params *p, const int8_t *input, const uint8_t
  * any alignment, =
  *     4 * ceil(kernel.h * kernel.w * output.c / 4) + tc_dwconv_s8_dsp_scratch_bytes(p)
  * (the same for both formats). */
-void tc_dwconv_ternary_ref(const tc_dwconv_params *p, const int8_t *input, const uint8_t *filter,
+void tc_dwconv_ternary_ref(const tc_dwconv_params *p, const int8_t *input, const uint8_t *filter, int32_t first,
                            tc_ternary_format format, const int32_t *bias, int8_t *output);
 int32_t tc_dwconv_ternary_dsp_scratch_bytes(const tc_dwconv_params *p, tc_ternary_format format);
-void tc_dwconv_ternary_dsp(const tc_dwconv_params *p, const int8_t *input, const uint8_t *filter,
+void tc_dwconv_ternary_dsp(const tc_dwconv_params *p, const int8_t *input, const uint8_t *filter, int32_t first,
                            tc_ternary_format format, const int32_t *bias_folded, int8_t *output, void *scratch);
 
 #ifdef __cplusplus

@@ -16,7 +16,8 @@
  *       byte j = sum over n = 0..4 of q[5j + n] * 3^n, q = t + 1 (a value 0..242); in the last byte
  *       the missing trits (5j + n >= N) are 0.
  *
- * Kernels read exactly the ceil(N / 4) or ceil(N / 5) bytes of the stream, never past its end.
+ * Kernels read only the bytes holding the tensor's weights (for a tensor of its own: exactly the
+ * ceil(N / 4) or ceil(N / 5) bytes of the stream), never past them.
  * Every kernel below takes the same parameter struct as its int8 twin, with the same meaning
  * (tc_types.h: row strides, negative pads on patch tiles, per-channel requantization), and returns
  * the same bytes as that int8 `_ref` kernel run on the unpacked weights. */
@@ -36,6 +37,19 @@ typedef enum {
 static inline int32_t tc_ternary_packed_bytes(tc_ternary_format format, int32_t n)
 {
     return format == TC_TERNARY_2BIT ? (n + 3) / 4 : (n + 4) / 5;
+}
+
+/* A tensor may start anywhere in a stream: every kernel takes (stream, first, format), and the
+ * tensor's weight i is the stream's weight first + i. tinyc gives each 2-bit tensor its own stream
+ * (first = 0) and packs all base-3 tensors of a model into one shared stream, so that no tensor
+ * wastes the unused trits of its last byte. This moves the stream pointer to the byte holding
+ * weight `first` and leaves in *first its position inside that byte (0..3 or 0..4). */
+static inline const uint8_t *tc_ternary_seek(const uint8_t *stream, tc_ternary_format format, int32_t *first)
+{
+    const int32_t per = format == TC_TERNARY_2BIT ? 4 : 5;
+    const uint8_t *at = stream + *first / per;
+    *first %= per;
+    return at;
 }
 
 /* Weight i (-1, 0 or +1) of a packed stream: the reference decoder. */
