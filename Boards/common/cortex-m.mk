@@ -9,5 +9,5 @@ FIRMWARE_EXT := .elf
 BOARD_DIR := $(TINYC_BOARDS)/$(BOARD)
 BOARD_SRCS := $(TINYC_BOARDS)/common/startup.c $(TINYC_BOARDS)/common/semihosting.c
 BOARD_CFLAGS := -g
-BOARD_LDFLAGS := -T$(BOARD_DIR)/linker.ld -nostartfiles --specs=nano.specs --specs=nosys.specs \
+BOARD_LDFLAGS := -T$(BOARD_DIR)/linker.ld -L$(TINYC_BOARDS)/common -nostartfiles --specs=nano.specs --specs=nosys.specs \
     -Wl,--no-warn-rwx-segments

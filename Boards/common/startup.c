@@ -37,18 +37,21 @@ void Reset_Handler(void)
     tc_board_exit(main());
 }
 
-/* Writes "tinyc: fault: <name> CFSR=0x........ HFSR=0x........\n" and exits 4. */
+/* Writes "tinyc: fault: <name> CFSR=0x........ HFSR=0x........\n" and exits 4. Armv6-M (Cortex-M0)
+ * has neither register (reading them would fault again inside HardFault: a lockup), so there the
+ * line ends after the name. */
 static void fault(const char *name)
 {
-    static const char hex[] = "0123456789abcdef";
-    const uint32_t regs[2] = {SCB_CFSR, SCB_HFSR};
     char buf[40];
     size_t n = 0, len = 0;
-    int r, i;
     while (name[len])
         len++;
     tc_board_write("tinyc: fault: ", 14);
     tc_board_write(name, len);
+#if !defined(__ARM_ARCH_6M__)
+    static const char hex[] = "0123456789abcdef";
+    const uint32_t regs[2] = {SCB_CFSR, SCB_HFSR};
+    int r, i;
     for (r = 0; r < 2; r++) {
         const char *label = r == 0 ? " CFSR=0x" : " HFSR=0x";
         for (i = 0; label[i]; i++)
@@ -56,6 +59,7 @@ static void fault(const char *name)
         for (i = 28; i >= 0; i -= 4)
             buf[n++] = hex[(regs[r] >> i) & 0xFu];
     }
+#endif
     buf[n++] = '\n';
     tc_board_write(buf, n);
     tc_board_exit(4);
@@ -70,8 +74,9 @@ static void Unexpected_Handler(void) { fault("unexpected exception"); }
 
 typedef void (*tc_vector)(void);
 
-/* 16 system exceptions + 32 external interrupts (the MPS2 boards have fewer than 32 in use, and
- * nothing enables them); the first word is the initial stack pointer. */
+/* 16 system exceptions + 32 external interrupts (nothing enables an interrupt, so boards with more
+ * never take one); the first word is the initial stack pointer. On Armv6-M the MemManage, BusFault
+ * and UsageFault slots are reserved and never used. */
 __attribute__((section(".isr_vector"), used))
 const tc_vector tc_vector_table[16 + 32] = {
     (tc_vector)(uintptr_t)_estack,

@@ -9,6 +9,10 @@
 #   float  FP arithmetic works (the FPU was enabled by startup.c)
 #   fault  undefined instruction -> fault report, exit code 4
 #   hang   never returns -> run-qemu.sh exits 124 after its timeout
+#   every other board (mps2-an385, mps2-an500, mps2-an505, mps3-an547, netduinoplus2, microbit):
+#          fc boots and prints the expected lines; float on the boards with an FPU; on the
+#          Cortex-M0 micro:bit also a counted run (the counter works on Armv6-M) and the fault
+#          report without CFSR/HFSR
 # Builds go to build/smoke/. Last line: "N passed, M failed"; exit status non-zero on failure.
 set -uo pipefail
 
@@ -24,7 +28,14 @@ fail() { failed=$((failed + 1)); echo "FAIL $*"; }
 # build <fixture> <board> <name> [make args...]: builds into $OUT/<name>, log in $OUT/<name>.log
 build() {
     local fixture="$1" board="$2" name="$3"; shift 3
-    if make -s -f "$ROOT/Boards/common/firmware.mk" BOARD="$board" BUILD_DIR="$OUT/$name" \
+    # only fc calls a kernel (tc_fc_s8_ref), so only it compiles tc_fc.c; the whole runtime is built
+    # for the first boards above through TC_RUNTIME_SRCS unset (a command-line variable wins)
+    case "$fixture:$name" in
+        fc:host-fc|fc:arm-fc|fc:arm-fc-ndebug) ;;
+        fc:*) set -- "$@" TC_RUNTIME_SRCS="$ROOT/Runtime-C/src/tc_fc.c" ;;
+        *) set -- "$@" TC_RUNTIME_SRCS= ;;
+    esac
+    if make -s -j2 -f "$ROOT/Boards/common/firmware.mk" BOARD="$board" BUILD_DIR="$OUT/$name" \
         APP_SRCS="$FIX/$fixture/tinyc_run_data.c" "$@" firmware >"$OUT/$name.log" 2>&1; then
         ok "build $name"
     else
@@ -111,6 +122,30 @@ fi
 if build hang "$ARM_BOARD" arm-hang; then
     run_qemu "$ARM_BOARD" "$OUT/arm-hang/firmware.elf" 2 >/dev/null 2>"$OUT/arm-hang.err"; expect_rc 124 $? "qemu hang"
     if grep -q 'TIMEOUT' "$OUT/arm-hang.err"; then ok "timeout message"; else fail "no timeout message"; fi
+fi
+
+# every other board boots, prints, and (where it has one) uses its FPU
+for board in mps2-an385 mps2-an500 mps2-an505 mps3-an547 netduinoplus2 microbit; do
+    if build fc "$board" "$board-fc"; then
+        run_qemu "$board" "$OUT/$board-fc/firmware.elf" 30 >"$OUT/$board-fc.out"; expect_rc 0 $? "$board fc"
+        expect_same "$OUT/$board-fc.out" "$FIX/fc/expected.txt" "$board fc"
+    fi
+    if grep -q 'mfloat-abi=hard' "$ROOT/Boards/$board/board.mk" && build float "$board" "$board-float"; then
+        run_qemu "$board" "$OUT/$board-float/firmware.elf" 30 >"$OUT/$board-float.out"; expect_rc 0 $? "$board float"
+        expect_same "$OUT/$board-float.out" "$FIX/float/expected.txt" "$board float"
+    fi
+done
+
+# Armv6-M: one insncount line per inference, and a fault report without the v7-M fault registers
+TINYC_COUNT=1 run_qemu microbit "$OUT/microbit-fc/firmware.elf" 30 >"$OUT/microbit-fc.count" 2>&1
+expect_rc 0 $? "microbit fc counted run"
+regions="$(grep -c '^insncount: region' "$OUT/microbit-fc.count")"
+if [[ "$regions" -eq 3 ]]; then ok "microbit: one insncount line per inference"
+else fail "microbit: $regions insncount region lines, want 3"; fi
+if build fault microbit microbit-fault; then
+    run_qemu microbit "$OUT/microbit-fault/firmware.elf" 30 >"$OUT/microbit-fault.out"; expect_rc 4 $? "microbit fault"
+    if grep -qx 'tinyc: fault: HardFault' "$OUT/microbit-fault.out"; then ok "microbit fault reported"
+    else fail "microbit fault report: $(cat "$OUT/microbit-fault.out")"; fi
 fi
 
 echo "$passed passed, $failed failed"

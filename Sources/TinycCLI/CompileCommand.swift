@@ -17,8 +17,19 @@ struct CompileCommand: ParsableCommand {
     @Argument(help: "The model: a .tflite file (docs/tflite.md) or a net.json file (docs/net-json.md).")
     var model: String
 
-    @Option(help: "CPU core: cortex-m4 (cortex-m0, cortex-m0plus, cortex-m3, cortex-m7, cortex-m33, cortex-m55: not supported yet).")
-    var target = "cortex-m4"
+    @Option(help: "CPU core: cortex-m0, cortex-m0plus, cortex-m3, cortex-m4, cortex-m7, cortex-m33 or cortex-m55 (default: the board's, or cortex-m4).")
+    var target: String?
+
+    @Option(help: ArgumentHelp(
+        "Board (docs/boards.md): sets the target and the SRAM and flash budgets; --sram/--flash may only tighten them.",
+        discussion: "mps2-an385, mps2-an386, mps2-an500, mps2-an505, mps3-an547, netduinoplus2 or microbit. tinyc run/build/flash then default to it."))
+    var board: String?
+
+    @Option(help: "Put the weights in this linker section, e.g. .qspi on mps3-an547 (default: .rodata, in flash).")
+    var weightsSection: String?
+
+    @Option(help: "Put the activation arena in this linker section, e.g. .dtcm on mps3-an547, .psram on the MPS2 boards (default: .bss).")
+    var arenaSection: String?
 
     @Option(help: "Peak SRAM budget for activations + scratch, e.g. 32k, 32KiB, 1m, 20000.")
     var sram: String?
@@ -42,6 +53,26 @@ struct CompileCommand: ParsableCommand {
     @Option(help: "Packing of ternary weights: auto (2-bit, base 3 where --flash needs it), 2bit or base3.")
     var ternaryPacking = "auto"
 
+    @Option(help: ArgumentHelp(
+        "Weight precision: auto (int8; per layer int8/int4/ternary when --flash needs it), int8, int4 or ternary.",
+        discussion: "auto measures each layer's sensitivity on the --calib inputs and picks the least error that fits --flash (docs/mixed-precision.md)."))
+    var weightPrecision = "auto"
+
+    @Option(help: "Fix some layers' weight precision: NAME=int8|int4|ternary, comma-separated (e.g. conv3=int4,fc=ternary).")
+    var layerPrecision: String?
+
+    @Option(help: "Precision search: largest output error to add (mean |error| of the dequantized outputs vs int8, on --calib).")
+    var maxError: Double?
+
+    @Option(help: "Precision search: largest accuracy drop in points vs int8 on --eval-data/--eval-labels.")
+    var maxAccuracyDrop: Double?
+
+    @Option(help: "Labelled inputs (.npy float32 [N, ...input shape]) for --max-accuracy-drop.")
+    var evalData: String?
+
+    @Option(help: "Labels (.npy integers [N]) for --eval-data.")
+    var evalLabels: String?
+
     @Option(name: .shortAndLong, help: "Output directory.")
     var output = "out"
 
@@ -51,7 +82,10 @@ struct CompileCommand: ParsableCommand {
     func run() throws {
         try reportingErrors { () throws(CLIError) in
             var options = CompileOptions()
-            options.target = try Target.parse(target)
+            options.board = try board.map { b throws(CLIError) in try Board.parse(b) }
+            options.target = try target.map { t throws(CLIError) in try Target.parse(t) } ?? options.board?.spec?.core ?? .cortexM4
+            options.weightsSection = weightsSection
+            options.arenaSection = arenaSection
             options.sram = try sram.map { s throws(CLIError) in try parseSize(s, "--sram") }
             options.flash = try flash.map { s throws(CLIError) in try parseSize(s, "--flash") }
             options.calibration = calib.map { URL(fileURLWithPath: $0) }
@@ -64,7 +98,15 @@ struct CompileCommand: ParsableCommand {
                 throw CLIError("--ternary-packing: '\(ternaryPacking)' is not one of auto, 2bit, base3", exitCode: 2)
             }
             options.ternaryPacking = packing
+            guard let precision = WeightPrecisionMode(rawValue: weightPrecision) else {
+                throw CLIError("--weight-precision: '\(weightPrecision)' is not one of \(WeightPrecisionMode.allCases.map(\.rawValue).joined(separator: ", "))", exitCode: 2)
+            }
+            options.weightPrecision = precision
+            options.layerPrecision = try PrecisionChoice.parseLayers(layerPrecision)
+            options.maxError = maxError
+            options.maxAccuracyDrop = maxAccuracyDrop
             let url = URL(fileURLWithPath: model)
+            options.evaluation = try LabelledSet.load(data: evalData, labels: evalLabels, for: try Compiler.load(url))
             let compiled = try Compiler.compile(url, options: options)
             if printIR { say(compiled.graph.description) }
             try OutputWriter.write(compiled, modelFile: url, to: URL(fileURLWithPath: output))

@@ -23,6 +23,22 @@ public struct CompileOptions: Sendable {
     public var ternarize: TernaryScale?
     /// How ternary weights are packed.
     public var ternaryPacking: TernaryPackingMode = .auto
+    /// Weight precision per layer: int8, or searched under --flash (auto), or one for all layers.
+    public var weightPrecision: WeightPrecisionMode = .auto
+    /// Layers whose weight precision the user fixed (`--layer-precision conv3=int4,fc=ternary`),
+    /// applied before `weightPrecision`.
+    public var layerPrecision: [String: WeightPrecision] = [:]
+    /// Bound on the output error the precision search may add (mean |Δ| vs int8 on --calib).
+    public var maxError: Double?
+    /// Bound on the accuracy drop (points) the precision search may cause on `evaluation`.
+    public var maxAccuracyDrop: Double?
+    /// A labelled set for `maxAccuracyDrop`.
+    public var evaluation: LabelledSet?
+    /// `--board`: sets the SRAM and flash budgets (BoardBudget); `sram`/`flash` may only tighten them.
+    public var board: Board?
+    /// `--weights-section` / `--arena-section`: named linker sections for the weights and the arena.
+    public var weightsSection: String?
+    public var arenaSection: String?
     public init() {}
 }
 
@@ -35,9 +51,15 @@ public struct CompiledModel {
     public var schedule: Schedule { decision.schedule }
     public var plan: MemoryPlan { decision.schedule.memory }
     public var report: Report
+    /// What the precision search chose (nil when it did not run).
+    public var precision: PrecisionReport?
     /// The --sram budget it was compiled for.
     public var budget: Int?
     public var target: Target
+    /// Where the weights and the arena go (`--board`, `--weights-section`, `--arena-section`).
+    public var board: Board?
+    public var weightsSection: String?
+    public var arenaSection: String?
 }
 
 /// The whole pipeline behind `tinyc compile`: load → passes → plan → budget check. Writing files is
@@ -69,13 +91,15 @@ public enum Compiler {
 
     /// Compiles an already loaded `source` graph; `url` names it in messages.
     public static func compile(_ source: Graph, from url: URL, options: CompileOptions) throws(CLIError) -> CompiledModel {
+        let options = try BoardBudget.resolve(options)
         let calibration = try calibrationSamples(options.calibration, for: source)
-        let graph: Graph
+        let quantized: Graph
         do {
-            graph = try Pipeline.run(Pipeline.standard(PipelineOptions(calibration: calibration, ternarize: options.ternarize)), on: source)
+            quantized = try Pipeline.run(Pipeline.standard(PipelineOptions(calibration: calibration, ternarize: options.ternarize)), on: source)
         } catch {
             throw CLIError("\(url.path): \(error.description)")
         }
+        let (graph, precision) = try PrecisionChoice.apply(quantized, options: options, calibration: calibration, model: url.path)
         let packing = TernaryPackingChoice.choose(graph, mode: options.ternaryPacking, flash: options.flash)
         let kernels = KernelLibrary(dsp: options.target.hasDSP, ternaryPacking: packing)
         let decision: PatchDecision
@@ -83,12 +107,19 @@ public enum Compiler {
             decision = try PatchSearch.choose(graph, budget: options.sram, mode: options.patch, alignment: options.alignment,
                                               kernels: kernels)
         } catch {
-            throw CLIError("\(url.path): \(error.message)")
+            throw CLIError("\(url.path): \(error.message)\(BoardBudget.note(options))")
         }
         let error = calibration.isEmpty ? nil : try QuantizationError.measure(float: source, int8: graph, samples: calibration)
-        let report = Report(graph: graph, decision: decision, target: options.target, quantizationError: error)
+        var report = Report(graph: graph, decision: decision, target: options.target, quantizationError: error)
+        report.precisionSearch = precision
         try checkBudgets(report, decision: decision, options: options, model: url.path)
-        return CompiledModel(sourceGraph: source, graph: graph, decision: decision, report: report, budget: options.sram, target: options.target)
+        var compiled = CompiledModel(sourceGraph: source, graph: graph, decision: decision, report: report, precision: precision,
+                                     budget: options.sram, target: options.target)
+        compiled.board = options.board
+        compiled.weightsSection = options.weightsSection
+        compiled.arenaSection = options.arenaSection
+        compiled.report.board = options.board?.rawValue
+        return compiled
     }
 
     /// Fails with the numbers when the plan exceeds `--sram` or the weights exceed `--flash`.
@@ -100,7 +131,7 @@ public enum Compiler {
                 \(model): does not fit --sram \(sram) bytes (\(ByteSize.format(sram))): needs \(report.peakSRAMBytes) bytes \
                 (arena \(report.arenaBytes) + scratch \(report.scratchBytes)) with \(decision.chosen) (\(decision.reason)); \
                 the peak is\(at); no arena for this plan can be smaller than \(report.lowerBoundBytes) bytes\
-                \(options.patch == .auto ? "" : " (use --patch auto to let tinyc search patch plans)")
+                \(options.patch == .auto ? "" : " (use --patch auto to let tinyc search patch plans)")\(BoardBudget.note(options))
                 """)
         }
         if let flash = options.flash, report.weightBytes > flash {
@@ -108,7 +139,7 @@ public enum Compiler {
             let tried = !ternary ? "" : options.ternaryPacking == .auto
                 ? "; ternary layers are already in base 3 (1.6 bits per weight), the densest packing"
                 : "; --ternary-packing auto (or base3) would store ternary weights at 1.6 bits"
-            throw CLIError("\(model): weights need \(report.weightBytes) bytes of flash, more than --flash \(flash) bytes (\(ByteSize.format(flash)))\(tried)")
+            throw CLIError("\(model): weights need \(report.weightBytes) bytes of flash, more than --flash \(flash) bytes (\(ByteSize.format(flash)))\(tried)\(BoardBudget.note(options))")
         }
     }
 }

@@ -23,6 +23,15 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Ternarize the float model's weights first (absmean or median) and measure the int8 model with them against the float one.")
     var ternarize: String?
 
+    @Option(help: "Weight precision of the int8 model: auto (searched under --flash), int8, int4 or ternary (docs/mixed-precision.md).")
+    var weightPrecision = "auto"
+
+    @Option(help: "Fix some layers' weight precision: NAME=int8|int4|ternary, comma-separated (e.g. conv3=int4,fc=ternary).")
+    var layerPrecision: String?
+
+    @Option(help: "Flash budget for the weights: with --weight-precision auto, the precision search chooses int8/int4/ternary per layer.")
+    var flash: String?
+
     @Flag(help: "Print one JSON object.")
     var json = false
 
@@ -32,6 +41,12 @@ struct EvalCommand: ParsableCommand {
             var options = CompileOptions()
             options.calibration = calib.map { URL(fileURLWithPath: $0) }
             options.ternarize = try parseTernarize(ternarize)
+            guard let precision = WeightPrecisionMode(rawValue: weightPrecision) else {
+                throw CLIError("--weight-precision: '\(weightPrecision)' is not one of \(WeightPrecisionMode.allCases.map(\.rawValue).joined(separator: ", "))", exitCode: 2)
+            }
+            options.weightPrecision = precision
+            options.layerPrecision = try PrecisionChoice.parseLayers(layerPrecision)
+            options.flash = try flash.map { s throws(CLIError) in try parseSize(s, "--flash") }
             let compiled = try Compiler.compile(url, options: options)
             let x = try Npy.samples(try Npy.read(URL(fileURLWithPath: data)), elements: compiled.sourceGraph.type(compiled.sourceGraph.inputs[0]).count, file: data)
             let y = try InputLoader.labels(labels)

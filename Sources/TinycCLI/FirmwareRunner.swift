@@ -30,31 +30,11 @@ struct FirmwareRunner {
     var model: String { CName.identifier(graph.name) }
 
     func run(_ inputs: [[Int8]]) throws(CLIError) -> Result {
-        let runDir = directory.appendingPathComponent("build/run-\(board.rawValue)")
-        let tags = makeVariables + (profile ? ["profile"] : [])
-        let variant = tags.isEmpty ? "" : "-" + tags.joined(separator: "-").lowercased().filter { $0.isLetter || $0.isNumber || $0 == "-" }
-        let buildDir = directory.appendingPathComponent("build/\(board.rawValue)\(variant)")
-        do {
-            try FileManager.default.createDirectory(at: runDir, withIntermediateDirectories: true)
-            try runData(inputs).write(to: runDir.appendingPathComponent("tinyc_run_data.c"), atomically: true, encoding: .utf8)
-        } catch {
-            throw CLIError("cannot write \(runDir.path): \(error.localizedDescription)", exitCode: 4)
+        if board != .host && !Shell.exists("qemu-system-arm") {
+            throw CLIError("'qemu-system-arm' is not installed; run Scripts/setup.sh", exitCode: 4)
         }
-        if board != .host {
-            for tool in ["make", "arm-none-eabi-gcc", "qemu-system-arm"] where !Shell.exists(tool) {
-                throw CLIError("'\(tool)' is not installed; run Scripts/setup.sh", exitCode: 4)
-            }
-        }
+        let buildDir = try build(inputs)
         let outputBytes = graph.type(graph.outputs[0]).byteCount
-        let make = try Shell.run([
-            "make", "--no-print-directory", "-C", directory.path, "firmware", "BOARD=\(board.rawValue)",
-            "TINYC_BOARDS=\(root.appendingPathComponent("Boards").path)",
-            "RUN_DATA=\(runDir.appendingPathComponent("tinyc_run_data.c").path)", "BUILD_DIR=\(buildDir.path)",
-            "EXTRA_CFLAGS=-DTINYC_RUN_MAX_OUTPUT_BYTES=\(max(outputBytes, 1))\(profile ? " -DTC_PROFILE" : "")",
-        ] + makeVariables)
-        guard make.status == 0 else {
-            throw CLIError("building the firmware failed:\n\(make.output.suffix(4000))", exitCode: 4)
-        }
         let result: Shell.Result
         if board == .host {
             result = try Shell.run([buildDir.appendingPathComponent("firmware").path])
@@ -72,6 +52,37 @@ struct FirmwareRunner {
         let flash = Self.flashBytes(buildDir.appendingPathComponent("firmware.size"))
         return Result(outputs: parsed.outputs, instructions: board == .host ? [] : parsed.instructions,
                       marks: parsed.marks, flashBytes: flash, log: log)
+    }
+
+    /// Builds the firmware with `inputs` embedded; returns its build directory
+    /// (`build/<board>[-variant]/` in the output directory, holding firmware.elf or firmware).
+    func build(_ inputs: [[Int8]]) throws(CLIError) -> URL {
+        let runDir = directory.appendingPathComponent("build/run-\(board.rawValue)")
+        let tags = makeVariables + (profile ? ["profile"] : [])
+        let variant = tags.isEmpty ? "" : "-" + tags.joined(separator: "-").lowercased().filter { $0.isLetter || $0.isNumber || $0 == "-" }
+        let buildDir = directory.appendingPathComponent("build/\(board.rawValue)\(variant)")
+        do {
+            try FileManager.default.createDirectory(at: runDir, withIntermediateDirectories: true)
+            try runData(inputs).write(to: runDir.appendingPathComponent("tinyc_run_data.c"), atomically: true, encoding: .utf8)
+        } catch {
+            throw CLIError("cannot write \(runDir.path): \(error.localizedDescription)", exitCode: 4)
+        }
+        if board != .host {
+            for tool in ["make", "arm-none-eabi-gcc"] where !Shell.exists(tool) {
+                throw CLIError("'\(tool)' is not installed; run Scripts/setup.sh", exitCode: 4)
+            }
+        }
+        let outputBytes = graph.type(graph.outputs[0]).byteCount
+        let make = try Shell.run([
+            "make", "--no-print-directory", "-C", directory.path, "firmware", "BOARD=\(board.rawValue)",
+            "TINYC_BOARDS=\(root.appendingPathComponent("Boards").path)",
+            "RUN_DATA=\(runDir.appendingPathComponent("tinyc_run_data.c").path)", "BUILD_DIR=\(buildDir.path)",
+            "EXTRA_CFLAGS=-DTINYC_RUN_MAX_OUTPUT_BYTES=\(max(outputBytes, 1))\(profile ? " -DTC_PROFILE" : "")",
+        ] + makeVariables)
+        guard make.status == 0 else {
+            throw CLIError("building the firmware failed:\n\(make.output.suffix(4000))", exitCode: 4)
+        }
+        return buildDir
     }
 
     /// The C file that hands the inputs to Boards/common/tinyc_runner.c.

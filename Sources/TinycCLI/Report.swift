@@ -70,6 +70,8 @@ public struct Report: Codable, Equatable, Sendable {
 
     public var model: String
     public var target: String
+    /// The board compiled for with `--board` (absent with only a target); `tinyc run` defaults to it.
+    public var board: String?
     public var peakSRAMBytes: Int
     public var arenaBytes: Int
     public var scratchBytes: Int
@@ -88,14 +90,16 @@ public struct Report: Codable, Equatable, Sendable {
     public var planner: String
     public var layers: [Layer]
     public var quantizationError: QuantizationError?
+    /// The per-layer precision search's choice and measurements (nil when it did not run).
+    public var precisionSearch: PrecisionReport?
 
     enum CodingKeys: String, CodingKey {
-        case model, target, params, macs, planner, layers, schedule
+        case model, target, board, params, macs, planner, layers, schedule
         case executedMACs = "executed_macs", inputBytes = "input_bytes"
         case peakSRAMBytes = "peak_sram_bytes", arenaBytes = "arena_bytes", scratchBytes = "scratch_bytes"
         case lowerBoundBytes = "arena_lower_bound_bytes", weightBytes = "weight_bytes"
         case ternaryWeights = "ternary_weights", ternaryWeightBytes = "ternary_weight_bytes"
-        case quantizationError = "quantization_error"
+        case quantizationError = "quantization_error", precisionSearch = "precision_search"
     }
 
     public init(graph: Graph, decision: PatchDecision, target: Target, quantizationError: QuantizationError?) {
@@ -199,6 +203,17 @@ public struct Report: Codable, Equatable, Sendable {
             out += "layer by layer\n"
         }
         out += "             \(schedule.reason)\n"
+        if let p = precisionSearch {
+            let counts = Dictionary(grouping: p.layers, by: \.precision).map { "\($0.value.count) \($0.key)" }.sorted().joined(separator: ", ")
+            out += "precision    per layer under --flash \(p.flashBudget): \(counts); weights \(p.chosenWeightBytes) bytes (int8: \(p.int8WeightBytes)); "
+            out += p.method == "output"
+                ? String(format: "output error vs int8 %.4g (mean |error|, %d calibration samples)", p.error, p.samples)
+                : String(format: "relative weight error %.4g (no calibration samples)", p.error)
+            if let a = p.accuracy, let b = p.int8Accuracy {
+                out += String(format: "; accuracy %.2f%% vs int8 %.2f%%", a * 100, b * 100)
+            }
+            out += "\n"
+        }
         if let e = quantizationError {
             out += String(format: "int8 vs float on %d calibration samples: max |error| %.4g, mean |error| %.4g, top-1 agreement %.1f%%\n",
                           e.samples, e.maxAbsError, e.meanAbsError, e.top1Agreement * 100)

@@ -17,7 +17,7 @@ struct RunCommand: ParsableCommand {
     @Argument(help: "Output directory of `tinyc compile`.")
     var directory: String
 
-    @Option(help: "Board: mps2-an386 (Cortex-M4F under QEMU), mps2-an385 (Cortex-M3 under QEMU) or host. Default: the board of the target the model was compiled for.")
+    @Option(help: "Board: mps2-an385, mps2-an386, mps2-an500, mps2-an505, mps3-an547, netduinoplus2, microbit (under QEMU) or host. Default: the board it was compiled for (--board), else its target's board.")
     var board: String?
 
     @Option(help: "Input: .npy (float, quantized with the model's input scale; or int8), or raw int8 bytes; may hold several samples. Default: a fixed pseudo-random input.")
@@ -90,9 +90,11 @@ struct RunCommand: ParsableCommand {
         }
     }
 
-    /// The board of the target in the directory's report.json (mps2-an386 if it cannot tell).
+    /// The board the directory was compiled for (`board` in report.json), else its target's board
+    /// (mps2-an386 if it cannot tell).
     static func defaultBoard(_ dir: URL) -> Board {
         let report = try? JSONDecoder().decode(Report.self, from: Data(contentsOf: dir.appendingPathComponent("report.json")))
+        if let board = report?.board.flatMap(Board.init(rawValue:)) { return board }
         return report.flatMap { Target(rawValue: $0.target) }?.board ?? .mps2An386
     }
 

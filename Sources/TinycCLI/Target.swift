@@ -1,6 +1,5 @@
-/// The CPU cores `--target` names. cortex-m4 (DSP kernels) and cortex-m3 (portable kernels) have
-/// a board under QEMU; the others are listed so that naming them gives a clear "not supported yet"
-/// instead of "unknown".
+/// The CPU cores `--target` names. Each has a board under QEMU (`board`); cores with the DSP
+/// extension get the `_dsp` kernels, the others the portable `_ref` kernels.
 public enum Target: String, CaseIterable, Sendable {
     case cortexM4 = "cortex-m4"
     case cortexM0 = "cortex-m0"
@@ -11,10 +10,20 @@ public enum Target: String, CaseIterable, Sendable {
     case cortexM55 = "cortex-m55"
 
     public var isSupported: Bool { Self.supported.contains(self) }
-    public static let supported: [Target] = [.cortexM4, .cortexM3]
+    public static let supported: [Target] = allCases
 
-    /// The QEMU board `tinyc run` uses for code compiled for this core.
-    public var board: Board { self == .cortexM3 ? .mps2An385 : .mps2An386 }
+    /// The QEMU board `tinyc run` uses for code compiled for this core (cortex-m0plus runs on the
+    /// Cortex-M0 micro:bit: both are Armv6-M with the same instructions).
+    public var board: Board {
+        switch self {
+        case .cortexM0, .cortexM0Plus: .microbit
+        case .cortexM3: .mps2An385
+        case .cortexM4: .mps2An386
+        case .cortexM7: .mps2An500
+        case .cortexM33: .mps2An505
+        case .cortexM55: .mps3An547
+        }
+    }
 
     /// Whether the core has the DSP extension (SMLAD, SXTB16): the code generator then calls the
     /// `_dsp` kernels where one exists.
@@ -38,10 +47,16 @@ public enum Target: String, CaseIterable, Sendable {
     }
 }
 
-/// Boards `tinyc run` can build for and emulate.
+/// Boards `tinyc run` can build for and emulate (Boards/<name>/); what each one has is in
+/// BoardSpec.swift.
 public enum Board: String, CaseIterable, Sendable {
     case mps2An386 = "mps2-an386"
     case mps2An385 = "mps2-an385"
+    case mps2An500 = "mps2-an500"
+    case mps2An505 = "mps2-an505"
+    case mps3An547 = "mps3-an547"
+    case netduinoplus2
+    case microbit
     case host
 
     public static func parse(_ name: String) throws(CLIError) -> Board {

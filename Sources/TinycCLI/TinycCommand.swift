@@ -7,7 +7,7 @@ public struct TinycCommand: ParsableCommand {
         commandName: "tinyc",
         abstract: "A TinyML deployment compiler: neural network -> C for Cortex-M microcontrollers.",
         version: OutputWriter.version,
-        subcommands: [CompileCommand.self, RunCommand.self, InspectCommand.self, EvalCommand.self, ConvertCommand.self])
+        subcommands: [CompileCommand.self, RunCommand.self, BuildCommand.self, FlashCommand.self, InspectCommand.self, EvalCommand.self, ConvertCommand.self, ExperimentCommand.self])
     public init() {}
 }
 

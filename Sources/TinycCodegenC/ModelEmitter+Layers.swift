@@ -65,7 +65,7 @@ extension ModelEmitter {
             if kernel(index).packedWeights {
                 let words = PackedWeights.fullyConnected(graph.constants[node.inputs[1]]!.int8, outFeatures: k[0], inFeatures: k[1])
                 w.line("/* the weights in tc_fc_s8_dsp's layout (tc_fc_s8_dsp_pack_weights), as little-endian words (aligned) */")
-                w.line("static const uint32_t \(name)_weights_p[\(words.count)] = {")
+                w.line("static const uint32_t \(name)_weights_p[\(words.count)]\(placement(weightsSection)) = {")
                 w.values(words, perLine: 8) { String(format: "0x%08xu", $0) }
                 w.line("};")
             }
@@ -184,7 +184,7 @@ extension ModelEmitter {
         guard kernel(index).foldedBias else { return }
         let values = FoldedBias.of(index, in: graph, inputOffset: p.inputOffset)
         w.line("/* bias + input_offset * sum of each output channel's taps (the _dsp kernels' folded bias) */")
-        w.line("static const int32_t \(foldedBiasName(index))[\(values.count)] = {")
+        w.line("static const int32_t \(foldedBiasName(index))[\(values.count)]\(placement(weightsSection)) = {")
         w.values(values, perLine: 8) { $0 == Int32.min ? "(-2147483647 - 1)" : "\($0)" }
         w.line("};")
     }

@@ -67,10 +67,11 @@ extension ModelEmitter {
             let data = graph.constants[id]!
             w.line()
             w.line("/* '\(CName.comment(graph[id].name))': \(Graph.format(t))\(ternaryComment(id)) */")
-            w.line("const \(cType(t.dtype)) \(WeightsNaming.symbol(id))[\(elements(id))] = {")
+            w.line("const \(cType(t.dtype)) \(WeightsNaming.symbol(id))[\(elements(id))]\(placement(weightsSection)) = {")
             switch t.dtype {
             case .s8: w.values(data.int8, perLine: 16)
             case .ternary: w.values(schedule.kernels.packing(of: id).pack(data.int8), perLine: 16) { String(format: "0x%02x", $0) }
+            case .s4: w.values(Int4Packing.pack(data.int8), perLine: 16) { String(format: "0x%02x", $0) }
             case .s32: w.values(data.int32, perLine: 8) { $0 == Int32.min ? "(-2147483647 - 1)" : "\($0)" }
             case .f32: w.values(data.floats, perLine: 8) { CName.float($0) }
             }
@@ -81,21 +82,22 @@ extension ModelEmitter {
             let values = base3Tensors.flatMap { graph.constants[$0.id]!.int8 }
             w.line()
             base3Comment(&w)
-            w.line("const uint8_t \(WeightsNaming.base3Stream)[\(TernaryPacking.base3.bytes(count: stream.weights))] = {")
+            w.line("const uint8_t \(WeightsNaming.base3Stream)[\(TernaryPacking.base3.bytes(count: stream.weights))]\(placement(weightsSection)) = {")
             w.values(TernaryPacking.base3.pack(values), perLine: 16) { String(format: "0x%02x", $0) }
             w.line("};")
         }
         return w.text
     }
 
-    /// Array elements of constant `id`: its values, or the bytes of a packed ternary stream.
+    /// Array elements of constant `id`: its values, or the bytes of a packed ternary or int4 stream.
     func elements(_ id: TensorID) -> Int {
         let t = graph.type(id)
-        return t.dtype == .ternary ? schedule.kernels.packing(of: id).bytes(count: t.count) : t.count
+        return t.dtype.isLowBitWeight ? schedule.kernels.flashBytes(graph, id) : t.count
     }
 
-    /// ", packed as ..." for a ternary tensor.
+    /// ", packed as ..." for a ternary or int4 tensor.
     func ternaryComment(_ id: TensorID) -> String {
+        if graph.type(id).dtype == .s4 { return ", packed 2 per byte, low nibble first (TFLite int4)" }
         guard graph.type(id).dtype == .ternary else { return "" }
         let p = schedule.kernels.packing(of: id)
         return p == .twoBit ? ", packed 4 per byte as 2-bit codes t + 1 (TC_TERNARY_2BIT)"
@@ -104,7 +106,7 @@ extension ModelEmitter {
 
     func cType(_ d: DType) -> String {
         switch d {
-        case .ternary: "uint8_t"
+        case .ternary, .s4: "uint8_t"
         case .s8: "int8_t"
         case .s32: "int32_t"
         case .f32: "float"

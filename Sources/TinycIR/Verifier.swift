@@ -79,9 +79,9 @@ public enum Verifier {
         switch x.dtype {
         case .f32:
             for (i, t) in (node.inputs + node.outputs).enumerated() where graph.type(t).dtype != .f32 {
-                // ternary weights are scale · t: the float graph computes with those real values
-                if i == 1, node.op.weightInputIndex == 1, graph.type(t).dtype == .ternary {
-                    try verifyTernary(index, in: graph)
+                // low-bit weights are scale · q: the float graph computes with those real values
+                if i == 1, node.op.weightInputIndex == 1, graph.type(t).dtype.isLowBitWeight {
+                    try verifyLowBitWeights(index, in: graph)
                     continue
                 }
                 throw fail("mixes float and quantized tensors: '\(graph[t].name)' is \(graph.type(t).dtype.rawValue)")
@@ -96,8 +96,8 @@ public enum Verifier {
             switch node.op {
             case .conv2d, .depthwiseConv2d, .fullyConnected:
                 let w = graph.type(node.inputs[1])
-                if w.dtype == .ternary { try verifyTernary(index, in: graph) }
-                guard w.dtype == .s8 || w.dtype == .ternary, !w.quantization.scales.isEmpty, w.quantization.zeroPoints.allSatisfy({ $0 == 0 }) else {
+                if w.dtype.isLowBitWeight { try verifyLowBitWeights(index, in: graph) }
+                guard w.dtype == .s8 || w.dtype.isLowBitWeight, !w.quantization.scales.isEmpty, w.quantization.zeroPoints.allSatisfy({ $0 == 0 }) else {
                     throw fail("weights '\(graph[node.inputs[1]].name)' must be int8, symmetric (zero point 0), with a scale")
                 }
                 let channels = w.shape[node.op.isDepthwise ? 3 : 0]
@@ -134,18 +134,19 @@ public enum Verifier {
             case .conv2d, .depthwiseConv2d, .fullyConnected, .add, .mean, .activation, .requantize, .batchNorm:
                 break
             }
-        case .s32, .ternary:
+        case .s32, .ternary, .s4:
             throw fail("input '\(graph[node.inputs[0]].name)' must be float32 or int8, got \(x.dtype.rawValue)")
         }
     }
 
-    /// A ternary weight tensor: the weights of a conv2d, depthwise_conv2d or fully_connected, every
-    /// byte -1, 0 or +1, with positive finite scales (one, or one per output channel on the op's
-    /// channel axis) and zero points 0.
-    static func verifyTernary(_ index: Int, in graph: Graph) throws(GraphError) {
+    /// A low-bit weight tensor (ternary or int4): the weights of a conv2d, depthwise_conv2d or
+    /// fully_connected, every byte in the type's range (-1...1, -8...7), with positive finite scales
+    /// (one, or one per output channel on the op's channel axis) and zero points 0.
+    static func verifyLowBitWeights(_ index: Int, in graph: Graph) throws(GraphError) {
         let node = graph.nodes[index]
         let id = node.inputs[1], w = graph.type(id)
-        func fail(_ message: String) -> GraphError { .node(index, node, "ternary weights '\(graph[id].name)' \(message)") }
+        let kind = w.dtype == .ternary ? "ternary" : w.dtype.rawValue
+        func fail(_ message: String) -> GraphError { .node(index, node, "\(kind) weights '\(graph[id].name)' \(message)") }
         switch node.op {
         case .conv2d, .depthwiseConv2d, .fullyConnected: break
         default: throw fail("are only supported as conv2d, depthwise_conv2d or fully_connected weights")
@@ -159,8 +160,10 @@ public enum Verifier {
         if case .perChannel(let s, _, let a) = q, s.count > 1, a != axis || s.count != w.shape[axis] {
             throw fail("need one scale, or \(w.shape[axis]) on axis \(axis) (one per output channel), got \(s.count) on axis \(a)")
         }
-        if let data = graph.constants[id], let bad = data.bytes.firstIndex(where: { $0 != 0 && $0 != 1 && $0 != 0xFF }) {
-            throw fail("hold \(Int8(bitPattern: data.bytes[bad])) at element \(bad): every element must be -1, 0 or +1")
+        let range = w.dtype.lowBitRange ?? -128...127
+        if let data = graph.constants[id], let bad = data.bytes.firstIndex(where: { !range.contains(Int8(bitPattern: $0)) }) {
+            let allowed = w.dtype == .ternary ? "-1, 0 or +1" : "in \(range.lowerBound)...\(range.upperBound)"
+            throw fail("hold \(Int8(bitPattern: data.bytes[bad])) at element \(bad): every element must be \(allowed)")
         }
     }
 }

@@ -21,7 +21,13 @@ extension ReferenceInterpreter {
     ///
     /// Equal to `run(_:)` for every legal plan; tests check that over sweeps of splits and grids,
     /// which checks the geometry independently of the C code generator.
-    public func runPatched(_ input: TensorValue, patch: PatchGeometry) throws(GraphError) -> TensorValue {
+    ///
+    /// `tileHook`, when given, sees (and may change) every tile of every stage tensor as soon as it
+    /// exists — the input tile, then each node's output tile — with the grid row and column: the
+    /// value-driven patch experiment (`ValueDrivenPatch.swift`) classifies and requantizes tiles there.
+    public func runPatched(_ input: TensorValue, patch: PatchGeometry,
+                           tileHook: ((_ tensor: TensorID, _ row: Int, _ col: Int, _ values: inout [Int8]) -> Void)? = nil)
+        throws(GraphError) -> TensorValue {
         var values = [TensorValue?](repeating: nil, count: graph.tensors.count)
         for (id, value) in constantValues { values[id.index] = value }
         let inputID = graph.inputs[0]
@@ -35,6 +41,7 @@ extension ReferenceInterpreter {
             for j in 0..<patch.grid.w {
                 // Tile data of every stage tensor, dense rows × cols × C.
                 var tiles: [TensorID: [Int8]] = [inputID: Self.crop(full, graph.type(inputID).shape, patch.region(inputID, i, j))]
+                tileHook?(inputID, i, j, &tiles[inputID]!)
                 for n in 0..<patch.split {
                     let node = graph.nodes[n]
                     let out = node.outputs[0]
@@ -63,7 +70,8 @@ extension ReferenceInterpreter {
                     }
                     let x = try Operands(index: n, graph: graph, values: operands)
                     let y = try evaluate(n, x, tile: tile)
-                    guard let data = y.int8 else { throw .node(n, node, "runPatched supports int8 graphs only") }
+                    guard var data = y.int8 else { throw .node(n, node, "runPatched supports int8 graphs only") }
+                    tileHook?(out, i, j, &data)
                     tiles[out] = data
                 }
                 // The stage tile goes to its place in the stage tensor.

@@ -24,8 +24,8 @@ public struct ReferenceInterpreter: Sendable {
         let floatGraph = graph.inputs.first.map { graph.type($0).dtype == .f32 } ?? false
         for (id, data) in graph.constants {
             let type = graph.type(id)
-            // a float graph computes with the real weights scale · t; a quantized one with t as int8
-            constants[id] = type.dtype == .ternary && floatGraph
+            // a float graph computes with the real weights scale · q; a quantized one with q as int8
+            constants[id] = type.dtype.isLowBitWeight && floatGraph
                 ? .f32(Ternary.dequantized(data, type))
                 : try TensorValue(bytes: data.bytes, dtype: type.dtype)
         }

@@ -36,7 +36,7 @@ public enum TensorValue: Hashable, Sendable {
         let data = ConstantData(bytes: bytes)
         switch dtype {
         case .f32: self = .f32(data.floats)
-        case .s8, .ternary: self = .s8(data.int8)
+        case .s8, .ternary, .s4: self = .s8(data.int8)
         case .s32: self = .s32(data.int32)
         }
     }

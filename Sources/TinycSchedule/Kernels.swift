@@ -32,6 +32,7 @@ public struct KernelLibrary: Sendable, Equatable {
     /// exactly the stream's length); else its data.
     public func flashBytes(_ graph: Graph, _ t: TensorID) -> Int {
         let type = graph.type(t)
+        if type.dtype == .s4 { return Int4Packing.bytes(count: type.count) }
         guard type.dtype == .ternary else { return type.byteCount }
         guard packing(of: t) == .base3, let first = base3Stream(graph).first[t] else { return packing(of: t).bytes(count: type.count) }
         let b3 = TernaryPacking.base3
@@ -105,6 +106,7 @@ public struct KernelLibrary: Sendable, Equatable {
         let node = graph.nodes[n]
         let e = extent ?? .whole(graph, n)
         if let packing = ternary(graph, n) { return ternaryChoice(graph, n, packing, extent: e) }
+        if node.op.weightInputIndex == 1, graph.type(node.inputs[1]).dtype == .s4 { return int4Choice(graph, n, extent: e) }
         switch node.op {
         case .conv2d:
             guard dsp else { return Choice("tc_conv2d_s8_ref") }
@@ -145,9 +147,25 @@ public struct KernelLibrary: Sendable, Equatable {
                       scratchBytes: TernaryScratch.bytes(graph, n, packing, output: e.output), ternary: packing)
     }
 
+    /// The int4-weight kernel of conv / depthwise / fully connected node `n` (Runtime-C tc_s4.h).
+    func int4Choice(_ graph: Graph, _ n: Int, extent e: Extent) -> Choice {
+        let family: String
+        switch graph.nodes[n].op {
+        case .conv2d: family = "tc_conv2d"
+        case .depthwiseConv2d: family = "tc_dwconv"
+        default: family = "tc_fc"
+        }
+        guard dsp else { return Choice("\(family)_s4_ref") }
+        return Choice("\(family)_s4_dsp", foldedBias: true, scratchBytes: Int4Scratch.bytes(graph, n, output: e.output))
+    }
+
     /// Whether node `n` may run as in-place depthwise or with the next add fused into it: the
-    /// ternary kernels have neither variant.
-    public func hasMemoryVariants(_ graph: Graph, _ n: Int) -> Bool { ternary(graph, n) == nil }
+    /// ternary and int4 kernels have neither variant.
+    public func hasMemoryVariants(_ graph: Graph, _ n: Int) -> Bool {
+        let node = graph.nodes[n]
+        guard node.op.weightInputIndex == 1, node.inputs.count > 1 else { return true }
+        return !graph.type(node.inputs[1]).dtype.isLowBitWeight
+    }
 
     /// The kernel of conv node `n` with the add after it computed in its epilogue.
     public func fusedConvAdd(_ graph: Graph, _ n: Int) -> Choice {

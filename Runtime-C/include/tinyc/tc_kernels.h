@@ -125,5 +125,6 @@ void tc_clamp_s8_ref(const tc_clamp_params *p, const int8_t *input, int8_t *outp
 #include "tinyc/tc_fc_dsp.h"
 #include "tinyc/tc_conv2d_ternary.h"
 #include "tinyc/tc_fc_ternary.h"
+#include "tinyc/tc_s4.h"
 
 #endif /* TINYC_TC_KERNELS_H */

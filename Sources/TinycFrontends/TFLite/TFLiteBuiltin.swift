@@ -53,6 +53,7 @@ enum TFLiteTensorType {
         case 0: .supported(.f32)
         case 2: .supported(.s32)
         case 9: .supported(.s8)
+        case 17: .supported(.s4)  // int4 weights (packed two per byte in the buffer)
         default: .unsupported(names[Int(raw)] ?? "type \(raw)")
         }
     }

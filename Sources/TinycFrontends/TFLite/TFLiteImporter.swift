@@ -111,7 +111,7 @@ struct TFLiteImporter {
         let dtype: DType
         switch TFLiteTensorType.dtype(t.type) {
         case .supported(let d): dtype = d
-        case .unsupported(let name): throw FrontendMessage("\(label) has element type \(name); tinyc supports FLOAT32, INT8 and INT32 (bias)")
+        case .unsupported(let name): throw FrontendMessage("\(label) has element type \(name); tinyc supports FLOAT32, INT8, INT4 (weights) and INT32 (bias)")
         }
         guard !t.isSparse else { throw FrontendMessage("\(label) is sparse; sparse tensors are not supported") }
         guard !t.isVariable else { throw FrontendMessage("\(label) is a variable (stateful) tensor; not supported") }
@@ -127,7 +127,13 @@ struct TFLiteImporter {
             guard let bytes = file.buffer(t.buffer) else {
                 throw FrontendMessage("\(label) refers to buffer #\(t.buffer), which is out of range or lies outside the file (\(file.bufferCount) buffers)")
             }
-            if !bytes.isEmpty {
+            if !bytes.isEmpty, dtype == .s4 {
+                // TFLite packs int4 constants densely, low nibble first (kTfLiteInt4)
+                guard bytes.count == Int4Packing.bytes(count: type.count) else {
+                    throw FrontendMessage("\(label) is int4\(shape) (\(Int4Packing.bytes(count: type.count)) bytes packed) but its buffer holds \(bytes.count) bytes")
+                }
+                data = ConstantData(int8: Int4Packing.unpack(bytes, count: type.count))
+            } else if !bytes.isEmpty {
                 guard bytes.count == type.byteCount else {
                     throw FrontendMessage("\(label) is \(dtype.rawValue)\(shape) (\(type.byteCount) bytes) but its buffer holds \(bytes.count) bytes")
                 }

@@ -60,8 +60,16 @@ extension Pass {
         let perChannel = node.op.isDepthwise ? 1 : wType.count / channels
         func channel(_ i: Int) -> Int { node.op.isDepthwise ? i % channels : i / perChannel }
         let folded: (TensorType, ConstantData)
-        if wType.dtype == .ternary {
-            // Exact and still ternary: scale_c · γ_c · t = (|scale_c| γ_c) · (sign(scale_c) t).
+        let lowBit = graph.constants[node.inputs[1]]!.int8
+        if wType.dtype == .s4, lowBit.indices.contains(where: { lowBit[$0] == -8 && scale[channel($0)] < 0 }) {
+            // -(-8) is not an int4: keep these weights as their real values (float), quantized later
+            var type = wType
+            type.dtype = .f32
+            type.quantization = .none
+            let real = Ternary.dequantized(graph.constants[node.inputs[1]]!, wType)
+            folded = (type, ConstantData(floats: real.indices.map { real[$0] * scale[channel($0)] }))
+        } else if wType.dtype.isLowBitWeight {
+            // Exact and still low-bit: scale_c · γ_c · t = (|scale_c| γ_c) · (sign(scale_c) t).
             let t = graph.constants[node.inputs[1]]!.int8
             let gamma = Ternary.scaleOfElement(wType)
             var perChannelGamma = [Float](repeating: 1, count: channels)

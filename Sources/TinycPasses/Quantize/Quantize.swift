@@ -130,9 +130,9 @@ struct Quantizer {
         let wType = graph.type(wID)
         let channelAxis = node.op.isDepthwise ? wType.shape.count - 1 : 0
         let channels = wType.shape[channelAxis]
-        if wType.dtype == .ternary {
-            // Already integers t with scales γ: the weights stay as they are (the kernels read them
-            // packed), and the bias gets the scale s_in · γ[c] like any int8 layer's.
+        if wType.dtype.isLowBitWeight {
+            // Already integers (ternary t, int4 q) with scales γ: the weights stay as they are (the
+            // kernels read them packed), and the bias gets the scale s_in · γ[c] like any int8 layer's.
             let gamma = (0..<channels).map { wType.quantization.scale(channel: $0) }
             try quantizeBias(of: index, node, inputQuantization: inputQuantization, weightScales: gamma, into: &g)
             return
