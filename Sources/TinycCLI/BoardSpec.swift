@@ -25,7 +25,7 @@ public struct BoardSpec: Sendable {
 
     /// Stack kept free above .bss: `__tc_stack_reserve` in the board's linker.ld, which fails the
     /// link when .data + .bss leave less. Measured high-water marks of the runner, startup and
-    /// kernels: up to 700 bytes with the `_ref` kernels, up to 1000 with the `_dsp` ones (docs/boards.md).
+    /// kernels: up to 700 bytes with the `_ref` kernels, up to 1080 with the `_dsp` ones (docs/boards.md).
     public var stackReserve: Int { core.hasDSP ? 1536 : 1024 }
     /// SRAM for the .data/.bss that is not the arena: the runner's line and output buffers
     /// (about 270 bytes), or a user firmware's own globals.

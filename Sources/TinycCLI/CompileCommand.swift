@@ -10,7 +10,7 @@ struct CompileCommand: ParsableCommand {
         abstract: "Compile a model to C: weights in flash, one static arena, the runtime, a Makefile and a report.",
         discussion: """
             Writes to the output directory: <model>.h/.c (API and layers), <model>_weights.h/.c, runtime/ (the C \
-            kernels), Makefile, model.json (the int8 graph), report.json, report.txt and memory_profile.svg. Float models are \
+            kernels), Makefile, tinyc.mk and tinyc.cmake (for your own firmware's build), model.json (the int8 graph), report.json, report.txt and memory_profile.svg. Float models are \
             quantized to int8 with the samples given by --calib.
             """)
 

@@ -176,7 +176,7 @@ public struct Report: Codable, Equatable, Sendable {
 
     /// The human-readable table `tinyc compile` and `tinyc inspect` print.
     public func text() -> String {
-        var out = "model \(model) — target \(target)\n\n"
+        var out = "model \(model) — target \(target)\(board.map { ", board \($0)" } ?? "")\n\n"
         let header = ["#", "layer", "op", "output", "MACs", "weights", "bits/w", "precision", "live", "memory"]
         var rows: [[String]] = []
         for (i, l) in layers.enumerated() {

@@ -9,9 +9,6 @@ public enum Target: String, CaseIterable, Sendable {
     case cortexM33 = "cortex-m33"
     case cortexM55 = "cortex-m55"
 
-    public var isSupported: Bool { Self.supported.contains(self) }
-    public static let supported: [Target] = allCases
-
     /// The QEMU board `tinyc run` uses for code compiled for this core (cortex-m0plus runs on the
     /// Cortex-M0 micro:bit: both are Armv6-M with the same instructions).
     public var board: Board {
@@ -38,10 +35,6 @@ public enum Target: String, CaseIterable, Sendable {
     public static func parse(_ name: String) throws(CLIError) -> Target {
         guard let t = Target(rawValue: name.lowercased()) else {
             throw CLIError("unknown target '\(name)' (known: \(allCases.map(\.rawValue).joined(separator: ", ")))", exitCode: 2)
-        }
-        guard t.isSupported else {
-            throw CLIError("target '\(t.rawValue)' is not supported yet (supported: \(supported.map(\.rawValue).joined(separator: ", ")))",
-                           exitCode: 2)
         }
         return t
     }
