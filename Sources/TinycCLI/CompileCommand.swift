@@ -98,10 +98,7 @@ struct CompileCommand: ParsableCommand {
                 throw CLIError("--ternary-packing: '\(ternaryPacking)' is not one of auto, 2bit, base3", exitCode: 2)
             }
             options.ternaryPacking = packing
-            guard let precision = WeightPrecisionMode(rawValue: weightPrecision) else {
-                throw CLIError("--weight-precision: '\(weightPrecision)' is not one of \(WeightPrecisionMode.allCases.map(\.rawValue).joined(separator: ", "))", exitCode: 2)
-            }
-            options.weightPrecision = precision
+            options.weightPrecision = try parseWeightPrecision(weightPrecision)
             options.layerPrecision = try PrecisionChoice.parseLayers(layerPrecision)
             options.maxError = maxError
             options.maxAccuracyDrop = maxAccuracyDrop
@@ -121,6 +118,14 @@ func parseSize(_ text: String, _ flag: String) throws(CLIError) -> Int {
         throw CLIError("\(flag): cannot read '\(text)' as a size (examples: 32k, 32KiB, 1m, 20000)", exitCode: 2)
     }
     return v
+}
+
+/// `--weight-precision auto|int8|int4|ternary`.
+func parseWeightPrecision(_ text: String) throws(CLIError) -> WeightPrecisionMode {
+    guard let mode = WeightPrecisionMode(rawValue: text) else {
+        throw CLIError("--weight-precision: '\(text)' is not one of \(WeightPrecisionMode.allCases.map(\.rawValue).joined(separator: ", "))", exitCode: 2)
+    }
+    return mode
 }
 
 /// `--ternarize absmean|median` (nil when not given).

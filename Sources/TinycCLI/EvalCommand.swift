@@ -41,10 +41,7 @@ struct EvalCommand: ParsableCommand {
             var options = CompileOptions()
             options.calibration = calib.map { URL(fileURLWithPath: $0) }
             options.ternarize = try parseTernarize(ternarize)
-            guard let precision = WeightPrecisionMode(rawValue: weightPrecision) else {
-                throw CLIError("--weight-precision: '\(weightPrecision)' is not one of \(WeightPrecisionMode.allCases.map(\.rawValue).joined(separator: ", "))", exitCode: 2)
-            }
-            options.weightPrecision = precision
+            options.weightPrecision = try parseWeightPrecision(weightPrecision)
             options.layerPrecision = try PrecisionChoice.parseLayers(layerPrecision)
             options.flash = try flash.map { s throws(CLIError) in try parseSize(s, "--flash") }
             let compiled = try Compiler.compile(url, options: options)

@@ -136,12 +136,7 @@ public struct KernelLibrary: Sendable, Equatable {
 
     /// The ternary kernel of conv / depthwise / fully connected node `n` (Runtime-C tc_*_ternary.h).
     func ternaryChoice(_ graph: Graph, _ n: Int, _ packing: TernaryPacking, extent e: Extent) -> Choice {
-        let family: String
-        switch graph.nodes[n].op {
-        case .conv2d: family = "tc_conv2d"
-        case .depthwiseConv2d: family = "tc_dwconv"
-        default: family = "tc_fc"
-        }
+        let family = Self.weightedFamily(graph, n)
         guard dsp else { return Choice("\(family)_ternary_ref", ternary: packing) }
         return Choice("\(family)_ternary_dsp", foldedBias: true,
                       scratchBytes: TernaryScratch.bytes(graph, n, packing, output: e.output), ternary: packing)
@@ -149,14 +144,19 @@ public struct KernelLibrary: Sendable, Equatable {
 
     /// The int4-weight kernel of conv / depthwise / fully connected node `n` (Runtime-C tc_s4.h).
     func int4Choice(_ graph: Graph, _ n: Int, extent e: Extent) -> Choice {
-        let family: String
-        switch graph.nodes[n].op {
-        case .conv2d: family = "tc_conv2d"
-        case .depthwiseConv2d: family = "tc_dwconv"
-        default: family = "tc_fc"
-        }
+        let family = Self.weightedFamily(graph, n)
         guard dsp else { return Choice("\(family)_s4_ref") }
         return Choice("\(family)_s4_dsp", foldedBias: true, scratchBytes: Int4Scratch.bytes(graph, n, output: e.output))
+    }
+
+    /// The kernel name prefix of conv / depthwise / fully connected node `n` (the low-bit kernels
+    /// are `<prefix>_ternary_*` and `<prefix>_s4_*`).
+    static func weightedFamily(_ graph: Graph, _ n: Int) -> String {
+        switch graph.nodes[n].op {
+        case .conv2d: "tc_conv2d"
+        case .depthwiseConv2d: "tc_dwconv"
+        default: "tc_fc"
+        }
     }
 
     /// Whether node `n` may run as in-place depthwise or with the next add fused into it: the
