@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # Usage: Scripts/setup.sh [--deps-only]
 # Idempotent set-up of a fresh Debian 12 machine for tinyc (CI runs it as root):
-#   1. apt packages: the Arm toolchain + newlib, QEMU, FlatBuffers, make, gcc
+#   1. apt packages: the Arm toolchain + newlib, QEMU, FlatBuffers, make, gcc, cmake (the embedding test)
 #      (apt-get runs only if one of them is missing, so a second run does not touch apt);
 #   2. the instruction-counting QEMU TCG plugin -> build/tools/libinsncount.so (repo-relative;
 #      rebuilt only when Scripts/qemu-insncount/insncount.c is newer);
@@ -13,7 +13,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PACKAGES=(gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
-          libflatbuffers-dev flatbuffers-compiler make gcc g++)
+          libflatbuffers-dev flatbuffers-compiler make gcc g++ cmake)
 
 log() { echo "setup: $*"; }
 

@@ -15,7 +15,8 @@ MLPerf inputs: 0 = the baselines' fixed input (byte i = ((i*7) & 0xFF) - 128, ch
 Op models: seeded uniform int8 over the full range (float-I/O models: seeded uniform float32
 in [-1.5, 1.5], a little wider than their calibration range, so saturation is exercised).
 Whole-network models: 0 = a seeded smooth image-like field in [-1, 1] (smooth_field) quantized with
-the input's scale and zero point, then seeded uniform int8 over the full range.
+the input's scale and zero point, then seeded uniform int8 over the full range; or, when
+models/<model>.inputs.npy exists (e.g. real images, written by netjson_to_tflite.py --samples), its rows.
 
 Every input runs in a fresh TFLM interpreter, and every model in a subprocess of its own, so an
 abort inside TFLM is caught, reported and that input left out. Output is deterministic.
@@ -268,7 +269,14 @@ def main():
                 assert dtype == np.int8 and len(shape) == 4 and len(ins[0]["scale"]) == 1, \
                     "%s: expected one per-tensor int8 NHWC input" % name
                 smooth = (ins[0]["scale"][0], ins[0]["zero_point"][0])
-            xs, kinds = make_inputs(name, shape, dtype, n, fixed, smooth)
+            sidecar = os.path.join(MODELS, name + ".inputs.npy")
+            if kind == "model" and os.path.exists(sidecar):
+                xs = np.load(sidecar)
+                assert xs.dtype == dtype and list(xs.shape[1:]) == list(shape), \
+                    "%s: %s is %s %s, the input is %s %s" % (name, sidecar, xs.dtype, xs.shape[1:], dtype, shape)
+                n, kinds = len(xs), ["row %d of models/%s.inputs.npy" % (i, name) for i in range(len(xs))]
+            else:
+                xs, kinds = make_inputs(name, shape, dtype, n, fixed, smooth)
             ys, kept, notes = run_model(path, xs, tmp)
             if is_mlperf:
                 want = np.fromfile(os.path.join(args.shared, "baselines", "fixed-input", name + ".tflm-output.bin"),

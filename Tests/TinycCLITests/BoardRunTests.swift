@@ -4,7 +4,7 @@ import TinycReference
 @testable import TinycCLI
 
 /// Every board under QEMU, one compile per model per board with `--board` alone: Examples/digits
-/// (every output identical to the reference interpreter) and kws_ref_model (identical to TFLite
+/// (every output identical to the reference interpreter and to TFLite Micro's) and kws_ref_model (identical to TFLite
 /// Micro's outputs; on the 16 KiB micro:bit through a patch plan) give the same bytes on every
 /// core, `_ref` or `_dsp` kernels. The image each run uses passes the `tinyc build` check.
 @Suite(.serialized)
@@ -60,6 +60,13 @@ struct BoardTestsOnQEMU {
         let expected = try samples.map { try interpreter.run(.s8($0)).int8 ?? [] }
         #expect(run.outputs == expected)
         #expect(run.instructions.count == count)
+        // TFLite Micro ran the same int8 graph (tinyc convert --calib, then netjson_to_tflite.py) on
+        // the first 20 test images: the board gives its bytes.
+        let tflm = try TFLiteGoldens(model: "digits_int8")
+        #expect(tflm.int8Inputs == Array(samples.prefix(tflm.inputs.count)),
+                "the goldens are the first test images; regenerate them as Scripts/tflite/README.md says")
+        #expect(Array(run.outputs.prefix(tflm.outputs.count)) == tflm.int8Outputs,
+                "digits differs from TFLite Micro: if the quantizer changed, regenerate digits_int8 (Scripts/tflite/README.md)")
         try Self.expectFlashable(run.image, board)
     }
 
