@@ -182,7 +182,12 @@ static inline void tc_fc_pair_acc(int32_t acc1, int32_t acc2, int32_t rb, int32_
         c##j = d##j;                                                              \
     } while (0)
 
-#if TC_SIMD_DSP && defined(__GNUC__)
+/* The asm needs 12 registers at once. GCC finds them when optimising and when the block is a function of
+ * its own (inlined into tc_fc_s8_dsp, the caller's live values leave too few at -O1 with the hard-float
+ * ABI), so tc_fc_block3 is never inlined (+0.55 % instructions on ad01, all fully connected) and -O0
+ * takes the portable form. Runtime-C/tests/cross-compile.sh checks every core at every -O level. */
+#if TC_SIMD_DSP && defined(__GNUC__) && defined(__OPTIMIZE__)
+#define TC_FC_NOINLINE __attribute__((noinline))
 /* One activation word against the 3 words of the block (LDM needs them in ascending registers, hence
  * the fixed r4-r6; the packed weights are word-aligned for the same reason): 11 instructions for
  * 12 MACs. */
@@ -215,6 +220,7 @@ static inline void tc_fc_pair_acc(int32_t acc1, int32_t acc2, int32_t rb, int32_
 #define TC_FC_4K TC_FC_STEPS3(TC_FC_STEP3_ASM TC_FC_STEP3_ASM)
 #define TC_FC_8K TC_FC_STEPS3(TC_FC_STEP3_ASM TC_FC_STEP3_ASM TC_FC_STEP3_ASM TC_FC_STEP3_ASM)
 #else
+#define TC_FC_NOINLINE
 #define TC_FC_STEP3                           \
     do {                                      \
         const int32_t v_ = tc_read_s8x4(x);   \
@@ -235,15 +241,13 @@ static inline void tc_fc_pair_acc(int32_t acc1, int32_t acc2, int32_t rb, int32_
     } while (0)
 #endif
 
-/* 3 row pairs (6 rows) starting at row o, w at their block. */
-static void tc_fc_block3(const tc_fc_run *run, int32_t o, const int8_t *w)
+/* The 6 row sums y of 3 row pairs, w at their block. */
+TC_FC_NOINLINE static void tc_fc_block3(const int8_t *x, int32_t kp, const int8_t *w, int32_t x128, int32_t *y)
 {
     int32_t c0 = 0, c1 = 0, c2 = 0, d0 = 0, d1 = 0, d2 = 0;
     int32_t r0 = 0, r1 = 0, r2 = 0;
-    int32_t k = 0, y[6];
-    const int32_t kp = run->kp;
+    int32_t k = 0;
 
-    const int8_t *x = run->xs;
     for (;;) { /* chunks of TC_FC_CHUNK indices (one chunk up to 508 inputs) */
         const int32_t len = kp - k < TC_FC_CHUNK ? kp - k : TC_FC_CHUNK;
         const int8_t *const end = x + 2 * (len & ~7);
@@ -258,10 +262,9 @@ static void tc_fc_block3(const tc_fc_run *run, int32_t o, const int8_t *w)
         TC_FC_FLUSH(1);
         TC_FC_FLUSH(2);
     }
-    tc_fc_pair_acc(c0, d0, r0, run->x128, y);
-    tc_fc_pair_acc(c1, d1, r1, run->x128, y + 2);
-    tc_fc_pair_acc(c2, d2, r2, run->x128, y + 4);
-    tc_fc_store(run, o, run->out_features - o < 6 ? run->out_features - o : 6, y); /* odd last row */
+    tc_fc_pair_acc(c0, d0, r0, x128, y);
+    tc_fc_pair_acc(c1, d1, r1, x128, y + 2);
+    tc_fc_pair_acc(c2, d2, r2, x128, y + 4);
 }
 
 /* One row pair (the rows after the last block of 6; an odd last row pairs with a zero row). */
@@ -319,8 +322,12 @@ void tc_fc_s8_dsp(const tc_fc_params *p, const int8_t *input, const int8_t *pack
     /* 128 * sum(x) mod 2^32: the +128 of every low weight byte, removed from row a */
     run.x128 = (int32_t)((uint32_t)tc_fc_widen(input, p->in_features, (int8_t *)scratch) << 7);
 
-    for (i = 0; i < full; i += TC_FC_BLOCK)
-        tc_fc_block3(&run, 2 * i, packed + (size_t)i * pair_bytes);
+    for (i = 0; i < full; i += TC_FC_BLOCK) {
+        const int32_t o = 2 * i;
+        int32_t y[6];
+        tc_fc_block3(run.xs, kp, packed + (size_t)i * pair_bytes, run.x128, y);
+        tc_fc_store(&run, o, p->out_features - o < 6 ? p->out_features - o : 6, y); /* odd last row */
+    }
     for (; i < pairs; i++)
         tc_fc_block1(&run, 2 * i, 2 * i + 1 < p->out_features ? 2 : 1, packed + (size_t)i * pair_bytes);
 }

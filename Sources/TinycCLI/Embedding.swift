@@ -52,8 +52,8 @@ public enum Embedding {
             # then call tinyc_\(m.name)_invoke() declared in \(m.name).h. Build with your core's flags
             # (TINYC_CPU_FLAGS: those tinyc compiled for, \(m.target.rawValue)), -ffunction-sections -fdata-sections,
             # and link with -Wl,--gc-sections so the kernels the model does not call are dropped.
-            # Optimise (TINYC_CFLAGS: -O2; -Os and -O3 work too): at -O0/-O1 GCC cannot allocate registers for
-            # the inline assembly of the DSP kernels.
+            # Optimise (TINYC_CFLAGS: -O2; -Os and -O3 work too): the runtime compiles at every level, but its
+            # instruction counts are measured at -O2, and at -O0 the DSP kernels fall back to portable C.
             # \(placementNotes(m).joined(separator: "\n# "))
             # The variables are also set under model-specific names (\(v)_SRCS, ...), so two models can be included.
 
@@ -93,8 +93,8 @@ public enum Embedding {
             # then call \(lib)_invoke() declared in \(m.name).h (the include directory comes with the
             # library). The library compiles with your toolchain's flags (CMAKE_C_FLAGS: -mcpu=... for your
             # core; TINYC_CPU_FLAGS holds those tinyc compiled for, \(m.target.rawValue)); link with -Wl,--gc-sections.
-            # It always builds at -O2, whatever the build type: at -O0/-O1 GCC cannot allocate registers for the
-            # inline assembly of the DSP kernels.
+            # It always builds at -O2, whatever the build type, so a debug build of your firmware keeps the
+            # measured kernel speed (at -O0 the DSP kernels would fall back to portable C).
             # \(placementNotes(m).joined(separator: "\n# "))
 
             if(TARGET \(lib))
