@@ -36,3 +36,28 @@ struct DigitsTFLMTests {
         #expect(diff.isEmpty, "digits_int8.tflite: \(diff.prefix(3))")
     }
 }
+
+/// `tinyc convert --calib` on the command line: the int8 net.json it writes compiles to the same C as
+/// the float model with the same calibration; a calibration file of the wrong size is a clear error.
+struct ConvertCalibrationTests {
+    @Test(.enabled(if: CommandLineTests.built, "the tinyc executable is not built (swift build)"))
+    func convertWritesTheCompiledInt8Graph() throws {
+        let cli = CommandLineTests()
+        let dir = Paths.temporaryDirectory("cli-convert-calib")
+        let json = dir.appendingPathComponent("digits_int8.json")
+        let calib = Paths.digits.appendingPathComponent("calib.npy").path
+        let r = try cli.tinyc(["convert", Paths.digitsModel.path, "--calib", calib, "-o", json.path])
+        #expect(r.status == 0, "\(r.output)")
+        var o = CompileOptions()
+        o.calibration = URL(fileURLWithPath: calib)
+        let fromFloat = try Compiler.compile(Paths.digitsModel, options: o)
+        let fromInt8 = try Compiler.compile(json, options: CompileOptions())
+        #expect(fromInt8.graph == fromFloat.graph)
+
+        let bad = try cli.tinyc(["convert", Paths.digitsModel.path, "--calib", Paths.digits.appendingPathComponent("test_y.npy").path,
+                                 "-o", dir.appendingPathComponent("bad.json").path])
+        #expect(bad.status != 0)
+        #expect(bad.output.contains("tinyc: error:"), "\(bad.output)")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("bad.json").path))
+    }
+}
