@@ -8,8 +8,8 @@ import TinycSchedule
 struct ExperimentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "experiment",
-        abstract: "Experiments on the reference interpreter (docs/vdpc.md).",
-        subcommands: [VDPCCommand.self])
+        abstract: "Experiments on the reference interpreter (docs/vdpc.md, docs/int16-activations.md).",
+        subcommands: [VDPCCommand.self, Int16Command.self])
 }
 
 /// `tinyc experiment vdpc`: QuantMCU's value-driven patch precision (VDPC + VDQS) simulated on the
