@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TinycCodegenC
 import TinycFrontends
+import TinycReference
 @testable import TinycCLI
 
 /// `tinyc convert` and the importer's errors, through the library and the executable.
@@ -40,6 +41,19 @@ struct TFLiteImportTests {
             }
             #expect(!m.contains("CONV_2D ("), "supported ops are not listed as unsupported")
         }
+    }
+
+    /// A Keras Flatten converted with a dynamic batch computes its shape with SHAPE -> STRIDED_SLICE ->
+    /// PACK; those operators only feed the RESHAPE's shape input, so tinyc drops them and the model
+    /// imports and runs bit-exact with TFLite Micro (which executes them).
+    @Test func shapeOnlyOperatorsOfADynamicFlattenAreDropped() throws {
+        let url = Paths.root.appendingPathComponent("Tests/Fixtures/tflite/models/keras_flatten_dynamic_batch.tflite")
+        let compiled = try Compiler.compile(url, options: CompileOptions())
+        #expect(compiled.graph.nodes.map(\.op.name) == ["conv2d", "depthwise_conv2d", "max_pool2d", "reshape", "fully_connected", "softmax"])
+        let goldens = try TFLiteGoldens(model: "keras_flatten_dynamic_batch")
+        let interpreter = try ReferenceInterpreter(compiled.graph)
+        let outputs = try goldens.int8Inputs.map { try interpreter.run(.s8($0)).int8 ?? [] }
+        #expect(goldens.differences(outputs).isEmpty, "\(goldens.differences(outputs).prefix(3))")
     }
 
     @Test func truncatedAndCorruptFilesAreClearErrors() throws {

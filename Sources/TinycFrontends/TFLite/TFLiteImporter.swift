@@ -6,8 +6,9 @@ import TinycIR
 struct TFLiteImporter {
     let file: TFLiteFile
     var graph: Graph
-    /// The operators in file order (TFLite stores them in execution order) with their builtin.
-    private let operators: [(op: TFLiteFile.Operator, builtin: TFLiteBuiltin)]
+    /// The operators in file order (TFLite stores them in execution order) with their builtin and
+    /// their index in the file (for messages), without those that only compute reshape shapes.
+    private let operators: [(op: TFLiteFile.Operator, builtin: TFLiteBuiltin, index: Int)]
     /// TFLite tensor index -> graph tensor, filled on first use.
     private var ids: [Int: TensorID] = [:]
     private var names = Set<String>()
@@ -17,9 +18,10 @@ struct TFLiteImporter {
     init(file: TFLiteFile, name: String) throws(FrontendMessage) {
         self.file = file
         graph = Graph(name: name)
-        var resolved: [(TFLiteFile.Operator, TFLiteBuiltin)] = []
+        var resolved: [(TFLiteFile.Operator, TFLiteBuiltin, Int)] = []
         var unsupported: [String] = []
-        for i in 0..<file.operatorCount {
+        let shapeOnly = try Self.shapeComputations(file)
+        for i in 0..<file.operatorCount where !shapeOnly.contains(i) {
             guard let op = file.operator(i) else { throw FrontendMessage("operator #\(i) cannot be read") }
             guard let code = file.opcode(op.opcodeIndex) else {
                 throw FrontendMessage("operator #\(i): opcode index \(op.opcodeIndex) is out of range (the model has \(file.opcodeCount) opcodes)")
@@ -29,7 +31,7 @@ struct TFLiteImporter {
                 unsupported.append("#\(i) \(what)\(Self.outputLabel(op, file))")
                 continue
             }
-            resolved.append((op, builtin))
+            resolved.append((op, builtin, i))
         }
         guard unsupported.isEmpty else {
             let supported = TFLiteBuiltin.allCases.map(\.name).sorted().joined(separator: ", ")
@@ -42,6 +44,45 @@ struct TFLiteImporter {
         operators = resolved
     }
 
+    /// Operators that only compute a RESHAPE's shape input, e.g. the SHAPE -> STRIDED_SLICE -> PACK
+    /// the converter writes for a Keras Flatten with a dynamic batch: every output is an INT32/INT64
+    /// tensor read only as input 1 of a RESHAPE or by another such operator, and none is a model
+    /// output. tinyc reshapes to the RESHAPE output's static shape (below), so these operators have
+    /// no effect and are dropped, whatever their kind.
+    private static func shapeComputations(_ file: TFLiteFile) throws(FrontendMessage) -> Set<Int> {
+        let reshape = TFLiteBuiltin.reshape.rawValue
+        var ops: [TFLiteFile.Operator] = []
+        var isReshape: [Bool] = []
+        for i in 0..<file.operatorCount {
+            guard let op = file.operator(i) else { throw FrontendMessage("operator #\(i) cannot be read") }
+            ops.append(op)
+            isReshape.append(file.opcode(op.opcodeIndex)?.builtinCode == reshape)
+        }
+        var readers: [Int: [(op: Int, slot: Int)]] = [:]
+        for (i, op) in ops.enumerated() {
+            for (slot, t) in op.inputs.enumerated() where t >= 0 { readers[t, default: []].append((i, slot)) }
+        }
+        let outputs = Set(file.inputs + file.outputs)
+        let integer: Set<Int8> = [2, 4]  // INT32, INT64
+        var dropped = Set<Int>()
+        var changed = true
+        while changed {  // consumers come after producers, so walking backwards converges in one sweep or two
+            changed = false
+            for i in ops.indices.reversed() where !dropped.contains(i) && !isReshape[i] && !ops[i].outputs.isEmpty {
+                let onlyShapes = ops[i].outputs.allSatisfy { t in
+                    guard t >= 0, !outputs.contains(t), let type = file.tensor(t)?.type, integer.contains(type),
+                          let uses = readers[t], !uses.isEmpty else { return false }
+                    return uses.allSatisfy { (isReshape[$0.op] && $0.slot == 1) || dropped.contains($0.op) }
+                }
+                if onlyShapes {
+                    dropped.insert(i)
+                    changed = true
+                }
+            }
+        }
+        return dropped
+    }
+
     /// " (output 'name')" for messages, or "" when the output cannot be named.
     private static func outputLabel(_ op: TFLiteFile.Operator, _ file: TFLiteFile) -> String {
         guard let first = op.outputs.first, let t = file.tensor(first), !t.name.isEmpty else { return "" }
@@ -51,7 +92,7 @@ struct TFLiteImporter {
     mutating func importGraph() throws(FrontendMessage) -> Graph {
         let edges = edgeConversions()
         for (i, entry) in operators.enumerated() where !edges.operators.contains(i) {
-            let label = "operator #\(i) \(entry.builtin.name)\(Self.outputLabel(entry.op, file))"
+            let label = "operator #\(entry.index) \(entry.builtin.name)\(Self.outputLabel(entry.op, file))"
             do throws(FrontendMessage) {
                 try addNode(entry.op, entry.builtin)
             } catch {
@@ -77,12 +118,12 @@ struct TFLiteImporter {
     /// each float input's / output's place.
     private func edgeConversions() -> (operators: Set<Int>, inputs: [Int: Int], outputs: [Int: Int]) {
         var readers: [Int: Int] = [:]
-        for (op, _) in operators { for t in op.inputs where t >= 0 { readers[t, default: 0] += 1 } }
+        for (op, _, _) in operators { for t in op.inputs where t >= 0 { readers[t, default: 0] += 1 } }
         func type(_ t: Int) -> Int8? { file.tensor(t)?.type }
         let float: Int8 = 0, int8: Int8 = 9
         var skipped = Set<Int>(), inputs: [Int: Int] = [:], outputs: [Int: Int] = [:]
         let modelInputs = Set(file.inputs), modelOutputs = Set(file.outputs)
-        for (i, (op, builtin)) in operators.enumerated() where op.inputs.count == 1 && op.outputs.count == 1 {
+        for (i, (op, builtin, _)) in operators.enumerated() where op.inputs.count == 1 && op.outputs.count == 1 {
             let x = op.inputs[0], y = op.outputs[0]
             switch builtin {
             case .quantize where modelInputs.contains(x) && readers[x] == 1 && type(x) == float && type(y) == int8:
