@@ -73,7 +73,19 @@ public enum Compiler {
         case "tflite":
             do { return try TFLiteReader.read(contentsOf: url) } catch { throw CLIError(error.description) }
         default:
-            throw CLIError("\(url.path): unknown model format '.\(url.pathExtension)' (expected .tflite or a net.json file ending in .json)")
+            throw CLIError("\(url.path): unknown model format '.\(url.pathExtension)' (expected .tflite or a net.json file ending in .json)\(exportHint(url))")
+        }
+    }
+
+    /// Where a model of a framework tinyc does not read goes first.
+    static func exportHint(_ url: URL) -> String {
+        switch url.pathExtension.lowercased() {
+        case "pt", "pth", "onnx":
+            return "; export a PyTorch model with Scripts/export/torch_to_netjson.py (docs/pytorch-export.md)"
+        case "keras", "h5":
+            return "; convert a Keras model with Scripts/export/keras_to_tflite.py"
+        default:
+            return ""
         }
     }
 
