@@ -6,7 +6,7 @@ it, and runs it on a batch of inputs with plain NumPy (float64 arithmetic, float
 results). It shares no code with the compiler or with the PyTorch training script.
 
 Supported ops: conv2d, depthwise_conv2d, fully_connected, add, avg_pool2d, max_pool2d,
-mean, global_avg_pool2d, relu, relu6, reshape, flatten, softmax, pad, concat,
+mean, global_avg_pool2d, relu, relu6, reshape, flatten, softmax, logistic, pad, concat,
 batch_norm, plus the fused `activation` attribute.
 
 Semantics chosen where the spec leaves room (kept in line with TFLite):
@@ -65,6 +65,7 @@ OPS = {
     "reshape": ({"shape"}, 1, 1),
     "flatten": (set(), 1, 1),
     "softmax": ({"beta"}, 1, 1),
+    "logistic": (set(), 1, 1),
     "pad": ({"paddings"}, 1, 1),
     "concat": ({"axis"}, 1, 1 << 30),
     "batch_norm": ({"epsilon"}, 5, 5),
@@ -376,8 +377,10 @@ def _eval(op, args, attrs, names, consts):
         if bias is not None:
             y = y + bias
     elif op == "add":
-        if args[0].shape != args[1].shape:
-            raise ValueError(f"add shapes differ: {args[0].shape[1:]} vs {args[1].shape[1:]} (no broadcasting)")
+        try:  # numpy's rules are the spec's (aligned on the last dimension, 1 stretches)
+            np.broadcast_shapes(args[0].shape, args[1].shape)
+        except ValueError:
+            raise ValueError(f"add shapes {list(args[0].shape[1:])} and {list(args[1].shape[1:])} do not broadcast")
         y = args[0] + args[1]
     elif op in ("avg_pool2d", "max_pool2d"):
         y = _pool(x, attrs, op)
@@ -405,6 +408,8 @@ def _eval(op, args, attrs, names, consts):
         z = z - z.max(axis=-1, keepdims=True)
         e = np.exp(z)
         return e / e.sum(axis=-1, keepdims=True)
+    elif op == "logistic":
+        return 1.0 / (1.0 + np.exp(-x))
     elif op == "pad":
         p = attrs["paddings"]
         _need4(x, "pad")

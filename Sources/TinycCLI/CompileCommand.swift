@@ -108,7 +108,8 @@ struct CompileCommand: ParsableCommand {
             if printIR { say(compiled.graph.description) }
             try OutputWriter.write(compiled, modelFile: url, to: URL(fileURLWithPath: output))
             say(compiled.report.text())
-            say("wrote \(output)/ (\(CName.identifier(compiled.graph.name)).h, .c, report.json, Makefile, runtime/)")
+            let shown = output.hasSuffix("/") ? output : output + "/"
+            say("wrote \(shown) (\(CName.identifier(compiled.graph.name)).h, .c, report.json, Makefile, runtime/)")
         }
     }
 }
