@@ -8,7 +8,8 @@
 #   3. the TFLite reader fuzzer: 2000 mutants of each MLPerf Tiny model under ASan/UBSan,
 #   4. the Swift tests (`swift test`): every stage, host-compiled kernels vs the reference
 #      interpreter, and the QEMU end-to-end run of the digits example.
-# TINYC_QEMU=all widens the QEMU subset (more inputs); the default keeps CI well under 20 minutes.
+# TINYC_QEMU=all widens the subsets (every input under QEMU, every op model under sanitizers); the default
+# keeps CI under 20 minutes.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
