@@ -28,10 +28,7 @@ static inline int8_t tc_dwconv_one(const tc_dwconv_params *p, const int8_t *in, 
                    ((int32_t)in[(size_t)y * row + (size_t)x * px] + p->input_offset);
         }
     }
-    if (bias)
-        acc = tc_add_wrap(acc, bias[o]);
-    acc = tc_mbqm(acc, p->out_mult[o], p->out_shift[o]) + p->output_offset;
-    return tc_sat_s8(acc, p->act_min, p->act_max);
+    return tc_ref_out(acc, bias, o, p->out_mult, p->out_shift, p->output_offset, p->act_min, p->act_max);
 }
 
 /* input  : (in.h, in.w, in.c)              s8, rows in_row_stride bytes apart (0 = dense)

@@ -2,7 +2,7 @@
 /* Int8 fully connected (TFLM reference_integer_ops::FullyConnected semantics, per-output
  * multipliers; a per-tensor layer simply repeats one pair). */
 #include "tinyc/tc_kernels.h"
-#include "tc_requant.h"
+#include "tc_internal.h"
 
 /* input  : (in_features,)                  s8
  * filter : (out_features, in_features)     s8
@@ -20,9 +20,6 @@ void tc_fc_s8_ref(const tc_fc_params *p, const int8_t *input, const int8_t *filt
         int32_t acc = 0;
         for (i = 0; i < n; i++)
             acc += (int32_t)w[i] * ((int32_t)input[i] + p->input_offset);
-        if (bias)
-            acc = tc_add_wrap(acc, bias[o]);
-        acc = tc_mbqm(acc, p->out_mult[o], p->out_shift[o]) + p->output_offset;
-        output[o] = tc_sat_s8(acc, p->act_min, p->act_max);
+        output[o] = tc_ref_out(acc, bias, o, p->out_mult, p->out_shift, p->output_offset, p->act_min, p->act_max);
     }
 }

@@ -20,6 +20,17 @@ static inline size_t tc_row_bytes(int32_t stride, int32_t w, int32_t c)
     return stride != 0 ? (size_t)stride : (size_t)w * (size_t)c;
 }
 
+/* The `_ref` kernels' output value for channel o (TFLite's): + bias (wrapping, as the reference
+ * adds in int32), requantize, + output offset, clamp to the activation range. One copy, so every
+ * weight format's reference (int8, int4, ternary) requantizes identically. */
+static inline int8_t tc_ref_out(int32_t acc, const int32_t *bias, int32_t o, const int32_t *mult, const int32_t *shift,
+                                int32_t output_offset, int32_t act_min, int32_t act_max)
+{
+    if (bias)
+        acc = tc_add_wrap(acc, bias[o]);
+    return tc_sat_s8(tc_mbqm(acc, mult[o], shift[o]) + output_offset, act_min, act_max);
+}
+
 /* One ADD output value (TFLite AddFunc). Both inputs are shifted left by left_shift (20) so the two
  * rescalings to the common scale keep ~20 fractional bits; |x - z| <= 255 < 2^8, so the shifted
  * value fits in int32. All three multipliers are "smaller than one" (shift <= 0), for which tc_mbqm
