@@ -20,9 +20,13 @@ struct TFLiteImporter {
         graph = Graph(name: name)
         var resolved: [(TFLiteFile.Operator, TFLiteBuiltin, Int)] = []
         var unsupported: [String] = []
-        let shapeOnly = try Self.shapeComputations(file)
-        for i in 0..<file.operatorCount where !shapeOnly.contains(i) {
+        var all: [TFLiteFile.Operator] = []
+        for i in 0..<file.operatorCount {
             guard let op = file.operator(i) else { throw FrontendMessage("operator #\(i) cannot be read") }
+            all.append(op)
+        }
+        let shapeOnly = Self.shapeComputations(all, file)
+        for (i, op) in all.enumerated() where !shapeOnly.contains(i) {
             guard let code = file.opcode(op.opcodeIndex) else {
                 throw FrontendMessage("operator #\(i): opcode index \(op.opcodeIndex) is out of range (the model has \(file.opcodeCount) opcodes)")
             }
@@ -49,15 +53,8 @@ struct TFLiteImporter {
     /// tensor read only as input 1 of a RESHAPE or by another such operator, and none is a model
     /// output. tinyc reshapes to the RESHAPE output's static shape (below), so these operators have
     /// no effect and are dropped, whatever their kind.
-    private static func shapeComputations(_ file: TFLiteFile) throws(FrontendMessage) -> Set<Int> {
-        let reshape = TFLiteBuiltin.reshape.rawValue
-        var ops: [TFLiteFile.Operator] = []
-        var isReshape: [Bool] = []
-        for i in 0..<file.operatorCount {
-            guard let op = file.operator(i) else { throw FrontendMessage("operator #\(i) cannot be read") }
-            ops.append(op)
-            isReshape.append(file.opcode(op.opcodeIndex)?.builtinCode == reshape)
-        }
+    private static func shapeComputations(_ ops: [TFLiteFile.Operator], _ file: TFLiteFile) -> Set<Int> {
+        let isReshape = ops.map { file.opcode($0.opcodeIndex)?.builtinCode == TFLiteBuiltin.reshape.rawValue }
         var readers: [Int: [(op: Int, slot: Int)]] = [:]
         for (i, op) in ops.enumerated() {
             for (slot, t) in op.inputs.enumerated() where t >= 0 { readers[t, default: []].append((i, slot)) }
