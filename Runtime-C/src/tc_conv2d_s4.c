@@ -30,7 +30,7 @@ static int8_t tc_conv2d_s4_one(const tc_conv2d_params *p, const int8_t *input, s
                 acc += tc_s4_get(filter, first + c) * ((int32_t)in_px[c] + p->input_offset);
         }
     }
-    return tc_ref_out(acc, bias, o, p->out_mult, p->out_shift, p->output_offset, p->act_min, p->act_max);
+    return TC_REF_OUT(p, acc, bias, o);
 }
 
 void tc_conv2d_s4_ref(const tc_conv2d_params *p, const int8_t *input, const uint8_t *filter, const int32_t *bias,

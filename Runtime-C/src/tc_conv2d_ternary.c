@@ -45,7 +45,7 @@ static int8_t tc_conv2d_ternary_one(const tc_conv2d_params *p, const int8_t *inp
             }
         }
     }
-    return tc_ref_out(acc, bias, o, p->out_mult, p->out_shift, p->output_offset, p->act_min, p->act_max);
+    return TC_REF_OUT(p, acc, bias, o);
 }
 
 void tc_conv2d_ternary_ref(const tc_conv2d_params *p, const int8_t *input, const uint8_t *filter, int32_t first,

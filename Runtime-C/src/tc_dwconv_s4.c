@@ -35,7 +35,7 @@ static int8_t tc_dw4_one(const tc_dwconv_params *p, const int8_t *in, size_t row
                                                                  p->input_offset);
         }
     }
-    return tc_ref_out(acc, bias, o, p->out_mult, p->out_shift, p->output_offset, p->act_min, p->act_max);
+    return TC_REF_OUT(p, acc, bias, o);
 }
 
 void tc_dwconv_s4_ref(const tc_dwconv_params *p, const int8_t *input, const uint8_t *filter, const int32_t *bias,

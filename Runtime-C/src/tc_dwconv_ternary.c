@@ -36,7 +36,7 @@ static int8_t tc_dwt_one(const tc_dwconv_params *p, const int8_t *in, size_t row
                    ((int32_t)in[(size_t)y * row + (size_t)x * px] + p->input_offset);
         }
     }
-    return tc_ref_out(acc, bias, o, p->out_mult, p->out_shift, p->output_offset, p->act_min, p->act_max);
+    return TC_REF_OUT(p, acc, bias, o);
 }
 
 /* input  : (in.h, in.w, in.c)                 s8, rows in_row_stride bytes apart (0 = dense)

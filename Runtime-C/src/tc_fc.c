@@ -20,6 +20,6 @@ void tc_fc_s8_ref(const tc_fc_params *p, const int8_t *input, const int8_t *filt
         int32_t acc = 0;
         for (i = 0; i < n; i++)
             acc += (int32_t)w[i] * ((int32_t)input[i] + p->input_offset);
-        output[o] = tc_ref_out(acc, bias, o, p->out_mult, p->out_shift, p->output_offset, p->act_min, p->act_max);
+        output[o] = TC_REF_OUT(p, acc, bias, o);
     }
 }

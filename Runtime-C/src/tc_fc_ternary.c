@@ -55,7 +55,7 @@ void tc_fc_ternary_ref(const tc_fc_params *p, const int8_t *input, const uint8_t
         for (i = 0; i < n; i++)
             acc += ((int32_t)tc_tern_code(filter, format, base + (size_t)i) - 1) *
                    ((int32_t)input[i] + p->input_offset);
-        output[o] = tc_ref_out(acc, bias, o, p->out_mult, p->out_shift, p->output_offset, p->act_min, p->act_max);
+        output[o] = TC_REF_OUT(p, acc, bias, o);
     }
 }
 

@@ -21,15 +21,15 @@ static inline size_t tc_row_bytes(int32_t stride, int32_t w, int32_t c)
 }
 
 /* The `_ref` kernels' output value for channel o (TFLite's): + bias (wrapping, as the reference
- * adds in int32), requantize, + output offset, clamp to the activation range. One copy, so every
- * weight format's reference (int8, int4, ternary) requantizes identically. */
-static inline int8_t tc_ref_out(int32_t acc, const int32_t *bias, int32_t o, const int32_t *mult, const int32_t *shift,
-                                int32_t output_offset, int32_t act_min, int32_t act_max)
-{
-    if (bias)
-        acc = tc_add_wrap(acc, bias[o]);
-    return tc_sat_s8(tc_mbqm(acc, mult[o], shift[o]) + output_offset, act_min, act_max);
-}
+ * adds in int32), requantize, + output offset, clamp to the activation range. One copy for the int8,
+ * int4 and ternary conv, depthwise and fully connected references, whose parameter structs share
+ * these field names. A macro rather than a function: the expression is the one the kernels had
+ * inline, so GCC allocates registers as before (a function taking the five fields as arguments cost
+ * the Cortex-M0 several percent on fully connected layers). */
+#define TC_REF_OUT(p, acc, bias, o)                                                                    \
+    tc_sat_s8(tc_mbqm((bias) ? tc_add_wrap((acc), (bias)[o]) : (acc), (p)->out_mult[o], (p)->out_shift[o]) + \
+                  (p)->output_offset,                                                                  \
+              (p)->act_min, (p)->act_max)
 
 /* One ADD output value (TFLite AddFunc). Both inputs are shifted left by left_shift (20) so the two
  * rescalings to the common scale keep ~20 fractional bits; |x - z| <= 255 < 2^8, so the shifted
