@@ -14,28 +14,21 @@ struct BuildCommand: ParsableCommand {
             in another memory, firmware.<section>.bin; then checks the vector table and the sizes against the board.
             """)
 
-    @Argument(help: "Output directory of `tinyc compile`.")
-    var directory: String
-
-    @Option(help: "Board (default: the board it was compiled for, else its target's board).")
-    var board: String?
-
-    @Option(help: "Inputs to embed: .npy or raw int8 bytes, as for tinyc run. Default: a fixed pseudo-random input.")
-    var input: String?
+    @OptionGroup var firmware: FirmwareArguments
 
     func run() throws {
         try reportingErrors { () throws(CLIError) in
-            let image = try Self.build(directory: directory, board: board, input: input)
+            let image = try Self.build(firmware)
             say(Self.describe(image))
         }
     }
 
     /// Builds and checks the image (shared with `tinyc flash`).
-    static func build(directory: String, board: String?, input: String?) throws(CLIError) -> FirmwareImage {
-        let dir = URL(fileURLWithPath: directory)
-        let graph = try compiledGraph(dir, directory)
-        let samples = try InputLoader.samples(input, for: graph)
-        let board = try board.map { b throws(CLIError) in try Board.parse(b) } ?? RunCommand.defaultBoard(dir)
+    static func build(_ a: FirmwareArguments) throws(CLIError) -> FirmwareImage {
+        let dir = URL(fileURLWithPath: a.directory)
+        let graph = try compiledGraph(dir, a.directory)
+        let samples = try InputLoader.samples(a.input, for: graph)
+        let board = try a.board.map { b throws(CLIError) in try Board.parse(b) } ?? RunCommand.defaultBoard(dir)
         return try FirmwareImage.build(directory: dir, graph: graph, board: board, inputs: samples, root: try ToolPaths.root())
     }
 
@@ -53,4 +46,16 @@ struct BuildCommand: ParsableCommand {
         for url in [image.bin] + image.extraBins + [image.hex] { lines.append("      \(url.path)") }
         return lines.joined(separator: "\n")
     }
+}
+
+/// What `tinyc build` and `tinyc flash` both take: the compiled output, the board and the embedded inputs.
+struct FirmwareArguments: ParsableArguments {
+    @Argument(help: "Output directory of `tinyc compile`.")
+    var directory: String
+
+    @Option(help: "Board (default: the board it was compiled for, else its target's board).")
+    var board: String?
+
+    @Option(help: "Inputs to embed: .npy or raw int8 bytes, as for tinyc run. Default: a fixed pseudo-random input.")
+    var input: String?
 }

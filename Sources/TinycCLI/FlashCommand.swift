@@ -11,14 +11,7 @@ struct FlashCommand: ParsableCommand {
             semihosting, so its output needs a debugger attached with semihosting on (docs/boards.md).
             """)
 
-    @Argument(help: "Output directory of `tinyc compile`.")
-    var directory: String
-
-    @Option(help: "Board (default: the board it was compiled for, else its target's board).")
-    var board: String?
-
-    @Option(help: "Inputs to embed: .npy or raw int8 bytes, as for tinyc run. Default: a fixed pseudo-random input.")
-    var input: String?
+    @OptionGroup var firmware: FirmwareArguments
 
     @Option(help: "Use this tool instead of the first one found: st-flash, openocd, pyocd or dfu-util.")
     var tool: String?
@@ -28,7 +21,7 @@ struct FlashCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors { () throws(CLIError) in
-            let image = try BuildCommand.build(directory: directory, board: board, input: input)
+            let image = try BuildCommand.build(firmware)
             say(BuildCommand.describe(image))
             let plan = try Self.plan(image, tool: tool, dryRun: dryRun, installed: Shell.exists)
             for line in plan.lines { say(line) }
